@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Refinery",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "refinery", targets: ["refinery"]),
+        .library(name: "Refinery", targets: ["Refinery"]),
+        .library(name: "MoE", targets: ["MoE"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // libzstd from the system (Debian: libzstd-dev).
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        // The inference runtime: GGUF, tensor types, kernels, architectures, tokenizer, sampler, engine.
+        .target(
+            name: "MoE",
+            dependencies: []
+        ),
+        // The pipeline: config, corpora, prompts, generators, judges, dedup, shards, ledger, audit, export.
+        .target(
+            name: "Refinery",
+            dependencies: [
+                "MoE",
+                "CZstd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The command-line front end; thin.
+        .executableTarget(
+            name: "refinery",
+            dependencies: [
+                "Refinery",
+                "MoE",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MoETests", dependencies: ["MoE"]),
+        .testTarget(name: "RefineryTests", dependencies: ["Refinery", "MoE"]),
+        .testTarget(name: "RefineryCLITests", dependencies: ["Refinery"]),
+    ]
+)

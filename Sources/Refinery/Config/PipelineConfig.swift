@@ -1,0 +1,121 @@
+import Foundation
+
+/// A validated pipeline: what to read, which model generates, which tasks and judges run, how output is written.
+///
+/// Built from a pipeline YAML file by `PipelineConfig.load(from:)`; every path is resolved against the file's folder.
+public struct PipelineConfig: Sendable, Hashable, Codable {
+    public var name: String
+    public var seeds: SeedsConfig
+    public var model: ModelConfig
+    public var tasks: [TaskConfig]
+    public var dedup: DedupConfig
+    public var output: OutputConfig
+    /// Run every judge even after one fails (for audits); by default judging stops at the first failure.
+    public var runAllJudges: Bool
+    /// The folder the pipeline file lives in; relative paths resolve against it.
+    public var baseDirectory: String
+}
+
+public struct SeedsConfig: Sendable, Hashable, Codable {
+    /// Corpus files or folders (absolute paths after loading).
+    public var corpus: [String]
+    /// Field holding the text in JSONL corpora.
+    public var textField: String
+    public var minCharacters: Int
+    public var maxCharacters: Int
+    /// At most this many seeds (the `--limit` flag overrides it).
+    public var limit: Int?
+    /// File names skipped inside corpus folders.
+    public var exclude: [String]
+}
+
+public struct ModelConfig: Sendable, Hashable, Codable {
+    /// A local GGUF file run by the bundled runtime.
+    public var path: String?
+    /// An OpenAI-compatible endpoint, e.g. `http://host:8000/v1`.
+    public var endpoint: String?
+    /// The model name sent to the endpoint.
+    public var remoteModel: String?
+    /// Environment variable holding the endpoint's API key.
+    public var apiKeyEnvironment: String?
+    public var threads: Int
+    /// Sequences decoded together by the local runtime.
+    public var batch: Int
+    /// Concurrent requests to a remote endpoint.
+    public var concurrency: Int
+}
+
+public struct SamplingConfig: Sendable, Hashable, Codable {
+    public var temperature: Double
+    public var topP: Double
+    public var topK: Int
+    public var minP: Double
+    public var repetitionPenalty: Double
+    public var maxTokens: Int
+    public var stop: [String]
+
+    public static let defaults = SamplingConfig(
+        temperature: 0.8, topP: 0.95, topK: 0, minP: 0, repetitionPenalty: 1.0, maxTokens: 384, stop: [])
+}
+
+/// What a task produces; decides the parser and the record's fields.
+public enum TaskKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case math
+    case code
+}
+
+public struct TaskConfig: Sendable, Hashable, Codable {
+    public var name: String
+    public var kind: TaskKind
+    /// Absolute path of the generation template.
+    public var prompt: String
+    public var samplesPerSeed: Int
+    public var sampling: SamplingConfig
+    public var judges: [JudgeConfig]
+}
+
+/// One judge in a task's chain, in the order they run.
+public enum JudgeConfig: Sendable, Hashable, Codable {
+    /// Parse the math completion, check every `<<expr=result>>` and that the answer follows from the last step.
+    case mathAnswer(requireAnnotations: Bool)
+    /// Run solution + tests in the sandbox.
+    case codeTests(timeoutSeconds: Double, minTests: Int, memoryMegabytes: Int)
+    /// Model-graded score read from score-token probabilities.
+    case rubric(prompt: String, minScore: Double)
+    /// Mean token negative log-likelihood of the completion under the model.
+    case likelihood(maxNLL: Double)
+
+    public var name: String {
+        switch self {
+        case .mathAnswer: "math_answer"
+        case .codeTests: "code_tests"
+        case .rubric: "rubric"
+        case .likelihood: "likelihood"
+        }
+    }
+}
+
+public struct DedupConfig: Sendable, Hashable, Codable {
+    public var exact: Bool
+    public var minhash: MinHashConfig?
+    public var decontaminate: [BenchmarkSource]
+    public var decontaminationNGram: Int
+}
+
+public struct MinHashConfig: Sendable, Hashable, Codable {
+    public var ngram: Int
+    public var bands: Int
+    public var rows: Int
+    public var threshold: Double
+}
+
+/// A benchmark file whose items must not leak into the output.
+public struct BenchmarkSource: Sendable, Hashable, Codable {
+    public var path: String
+    public var field: String
+}
+
+public struct OutputConfig: Sendable, Hashable, Codable {
+    public var shardBytes: Int
+    public var zstdLevel: Int
+}
