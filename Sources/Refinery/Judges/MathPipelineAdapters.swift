@@ -1,0 +1,41 @@
+import Foundation
+
+/// Pipeline adapter: splits a math completion (Prompts/README.md) into the ledger's fields with the math judge's
+/// parser. `solution` is the canonical solution text (steps + `#### answer`), which is the assistant message.
+public struct MathCompletionParser: CompletionParser {
+    public init() {}
+
+    public func parse(_ completion: String) -> Result<ParsedFields, ParseFailure> {
+        do {
+            let parsed = try MathCompletion.parse(completion)
+            return .success(ParsedFields(problem: parsed.problem, solution: parsed.solution.canonicalText,
+                                         answer: parsed.solution.answer))
+        } catch {
+            return .failure(ParseFailure(reason: error.code.rawValue, detail: error.message))
+        }
+    }
+}
+
+/// Pipeline adapter for the `math_answer` judge: answer format, every `<<expr=result>>` annotation, and the final
+/// answer following from the last step. `detail` is the repair prompt's failure text.
+public struct MathAnswerJudge: SampleJudge {
+    public let name = "math_answer"
+    public var version: String { MathJudge.version }
+    private let math: MathJudge
+
+    public init(requireAnnotations: Bool) {
+        math = MathJudge(options: MathJudgeOptions(requireAnnotations: requireAnnotations))
+    }
+
+    public func judge(_ input: JudgeInput) async throws -> Judgment {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let solution = input.fields.solution.contains("####")
+            ? input.fields.solution : input.fields.solution + "\n#### " + input.fields.answer
+        let result = math.verifySolution(solution)
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return Judgment(judge: name, version: version, passed: result.passed, score: result.score,
+                        reason: result.reason, detail: result.detail, seconds: seconds)
+    }
+}
