@@ -1,0 +1,18 @@
+# expect: passed
+def fizzbuzz(n):
+    out = []
+    for i in range(1, n + 1):
+        if i % 15 == 0:
+            out.append("FizzBuzz")
+        elif i % 3 == 0:
+            out.append("Fizz")
+        elif i % 5 == 0:
+            out.append("Buzz")
+        else:
+            out.append(str(i))
+    return out
+
+
+assert fizzbuzz(0) == []
+assert fizzbuzz(5) == ["1", "2", "Fizz", "4", "Buzz"]
+assert fizzbuzz(15)[-1] == "FizzBuzz"

@@ -1,0 +1,29 @@
+# expect: passed
+class Stack:
+    def __init__(self):
+        self._items = []
+
+    def push(self, item):
+        self._items.append(item)
+
+    def pop(self):
+        if not self._items:
+            raise IndexError("pop from empty stack")
+        return self._items.pop()
+
+    def __len__(self):
+        return len(self._items)
+
+
+s = Stack()
+s.push(1)
+s.push(2)
+assert s.pop() == 2
+assert len(s) == 1
+assert s.pop() == 1
+try:
+    s.pop()
+    raised = False
+except IndexError:
+    raised = True
+assert raised

@@ -1,0 +1,10 @@
+# expect: syntax_error
+# detail: line 2
+def square(x):
+    print "squaring", x
+    return x * x
+
+
+assert square(2) == 4
+assert square(3) == 9
+assert square(4) == 16
