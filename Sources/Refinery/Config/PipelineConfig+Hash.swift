@@ -38,11 +38,30 @@ extension PipelineConfig {
             }
         }
         let tasks: [JSONValue] = try self.tasks.map { task in
-            .object([
+            var pairs: [(String, JSONValue)] = [
                 ("name", .string(task.name)), ("kind", .string(task.kind.rawValue)),
                 ("prompt", try fileHash(task.prompt)), ("samples_per_seed", .int(task.samplesPerSeed)),
                 ("sampling", sampling(task.sampling)), ("judges", .array(try task.judges.map(judge))),
-            ])
+            ]
+            if let evolve = task.evolve {
+                pairs.append(("evolve", .object([
+                    ("rounds", .int(evolve.rounds)), ("prompt", try fileHash(evolve.prompt)),
+                    ("instructions", .array(evolve.instructions.map(JSONValue.string))),
+                    ("max_similarity", .double(evolve.maxSimilarity)),
+                ])))
+            }
+            if let repair = task.repair {
+                pairs.append(("repair", .object([("attempts", .int(repair.attempts)),
+                                                 ("prompt", try fileHash(repair.prompt))])))
+            }
+            if let difficulty = task.difficulty {
+                pairs.append(("difficulty", .object([
+                    ("attempts", .int(difficulty.attempts)), ("prompt", try fileHash(difficulty.prompt)),
+                    ("sampling", sampling(difficulty.sampling)), ("max_solve_rate", .double(difficulty.maxSolveRate)),
+                    ("min_solve_rate", .double(difficulty.minSolveRate)),
+                ])))
+            }
+            return .object(pairs)
         }
         var dedupPairs: [(String, JSONValue)] = [("exact", .bool(dedup.exact))]
         if let minhash = dedup.minhash {
@@ -67,6 +86,10 @@ extension PipelineConfig {
             ("tasks", .array(tasks)),
             ("dedup", .object(dedupPairs)),
             ("output", .object([("shard_bytes", .int(output.shardBytes)), ("zstd_level", .int(output.zstdLevel))])),
+            ("diversity", .object([
+                ("max_per_seed", .int(diversity.maxPerSeed ?? 0)), ("max_per_source", .int(diversity.maxPerSource ?? 0)),
+                ("max_similarity", .double(diversity.maxSimilarity ?? 0)),
+            ])),
             ("run_all_judges", .bool(runAllJudges)),
         ])
     }

@@ -37,10 +37,11 @@ extension PipelineConfig {
             ?? DedupConfig(exact: true, minhash: .defaults, decontaminate: [], decontaminationNGram: 13)
         let output = try mapping.optional("output").map(parseOutput)
             ?? OutputConfig(shardBytes: 64 << 20, zstdLevel: 10)
+        let diversity = try mapping.optional("diversity").map(parseDiversity) ?? .none
         let runAll = try mapping.optional("run_all_judges")?.bool() ?? false
         try mapping.finish()
         return PipelineConfig(
-            name: name, seeds: seeds, model: model, tasks: tasks, dedup: dedup, output: output,
+            name: name, seeds: seeds, model: model, tasks: tasks, dedup: dedup, output: output, diversity: diversity,
             runAllJudges: runAll, baseDirectory: baseDirectory.standardizedFileURL.path)
     }
 
@@ -122,9 +123,64 @@ extension PipelineConfig {
             judges = kind == .math ? [.mathAnswer(requireAnnotations: true)]
                 : [.codeTests(timeoutSeconds: 10, minTests: 3, memoryMegabytes: 512)]
         }
+        let evolve = try mapping.optional("evolve").map { try parseEvolve($0, kind: kind, resolver) }
+        let repair = try mapping.optional("repair").map { try parseRepair($0, resolver) }
+        let difficulty = try mapping.optional("difficulty").map { try parseDifficulty($0, sampling: sampling, resolver) }
         try mapping.finish()
         return TaskConfig(name: name, kind: kind, prompt: prompt, samplesPerSeed: samples,
-                          sampling: sampling, judges: judges)
+                          sampling: sampling, judges: judges, evolve: evolve, repair: repair, difficulty: difficulty)
+    }
+
+    /// Instructions the bundled model was trained with (Tools/train/corpus.py).
+    static let defaultEvolveInstructions: [TaskKind: [String]] = [
+        .math: ["add one more step", "add a constraint", "use larger numbers", "change the setting"],
+        .code: ["handle an empty list", "add a limit so that only larger numbers are counted",
+                "ignore upper and lower case"],
+    ]
+
+    private static func parseEvolve(_ node: ConfigNode, kind: TaskKind, _ resolver: PathResolver) throws -> EvolveConfig {
+        var mapping = try node.mapping()
+        let rounds = try mapping.optional("rounds")?.int(in: 0...20) ?? 1
+        let prompt = try resolver.existing(mapping.required("prompt"), what: "evolve template")
+        let instructionsNode = mapping.optional("instructions")
+        let instructions = try instructionsNode?.listOrSingle().map { try $0.string() }
+            ?? defaultEvolveInstructions[kind] ?? []
+        if instructions.isEmpty, let instructionsNode { throw instructionsNode.error("give at least one instruction") }
+        let similarity = try mapping.optional("max_similarity")?.double(in: 0...1) ?? 0.8
+        try mapping.finish()
+        return EvolveConfig(rounds: rounds, prompt: prompt, instructions: instructions, maxSimilarity: similarity)
+    }
+
+    private static func parseRepair(_ node: ConfigNode, _ resolver: PathResolver) throws -> RepairConfig {
+        var mapping = try node.mapping()
+        let attempts = try mapping.optional("attempts")?.int(in: 0...20) ?? 1
+        let prompt = try resolver.existing(mapping.required("prompt"), what: "repair template")
+        try mapping.finish()
+        return RepairConfig(attempts: attempts, prompt: prompt)
+    }
+
+    private static func parseDifficulty(_ node: ConfigNode, sampling: SamplingConfig,
+                                        _ resolver: PathResolver) throws -> DifficultyConfig {
+        var mapping = try node.mapping()
+        let attempts = try mapping.optional("attempts")?.int(in: 1...100) ?? 4
+        let prompt = try resolver.existing(mapping.required("prompt"), what: "solve template")
+        let solveSampling = try mapping.optional("sampling").map(parseSampling) ?? sampling
+        let maxNode = mapping.optional("max_solve_rate")
+        let maxRate = try maxNode?.double(in: 0...1) ?? 1
+        let minRate = try mapping.optional("min_solve_rate")?.double(in: 0...1) ?? 0
+        try mapping.finish()
+        if minRate > maxRate, let maxNode { throw maxNode.error("max_solve_rate is below min_solve_rate") }
+        return DifficultyConfig(attempts: attempts, prompt: prompt, sampling: solveSampling, maxSolveRate: maxRate,
+                                minSolveRate: minRate)
+    }
+
+    private static func parseDiversity(_ node: ConfigNode) throws -> DiversityConfig {
+        var mapping = try node.mapping()
+        let perSeed = try mapping.optional("max_per_seed")?.int(in: 1...1_000_000)
+        let perSource = try mapping.optional("max_per_source")?.int(in: 1...1_000_000_000)
+        let similarity = try mapping.optional("max_similarity")?.double(in: 0...1)
+        try mapping.finish()
+        return DiversityConfig(maxPerSeed: perSeed, maxPerSource: perSource, maxSimilarity: similarity)
     }
 
     private static func parseSampling(_ node: ConfigNode) throws -> SamplingConfig {

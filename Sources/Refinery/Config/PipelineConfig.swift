@@ -10,6 +10,7 @@ public struct PipelineConfig: Sendable, Hashable, Codable {
     public var tasks: [TaskConfig]
     public var dedup: DedupConfig
     public var output: OutputConfig
+    public var diversity: DiversityConfig
     /// Run every judge even after one fails (for audits); by default judging stops at the first failure.
     public var runAllJudges: Bool
     /// The folder the pipeline file lives in; relative paths resolve against it.
@@ -72,6 +73,54 @@ public struct TaskConfig: Sendable, Hashable, Codable {
     public var samplesPerSeed: Int
     public var sampling: SamplingConfig
     public var judges: [JudgeConfig]
+    /// Rewrite accepted problems into harder ones, round by round.
+    public var evolve: EvolveConfig?
+    /// Ask the model to fix samples a verifier rejected.
+    public var repair: RepairConfig?
+    /// Label accepted samples with the generator's solve rate.
+    public var difficulty: DifficultyConfig?
+}
+
+/// Evol-Instruct style rounds: each accepted sample of round r is rewritten into a harder one for round r + 1.
+public struct EvolveConfig: Sendable, Hashable, Codable {
+    public var rounds: Int
+    /// Absolute path of the evolve template (variables: instruction, problem).
+    public var prompt: String
+    /// Rewrite instructions; each evolution takes one, chosen from the sample's identity.
+    public var instructions: [String]
+    /// An evolved problem whose word 5-gram Jaccard similarity to its parent reaches this merely restates it.
+    public var maxSimilarity: Double
+}
+
+/// Critique-and-revise: a sample rejected by a verifier is shown its failure and regenerated, up to `attempts` times.
+public struct RepairConfig: Sendable, Hashable, Codable {
+    public var attempts: Int
+    /// Absolute path of the repair template (variables: failure, problem, solution, and tests for code).
+    public var prompt: String
+}
+
+/// Solve each accepted problem `attempts` times with fresh solutions; the solve rate is the sample's difficulty.
+public struct DifficultyConfig: Sendable, Hashable, Codable {
+    public var attempts: Int
+    /// Absolute path of the solve template (variable: problem).
+    public var prompt: String
+    public var sampling: SamplingConfig
+    /// Samples solved more often than this are dropped as too easy (1.0 keeps everything).
+    public var maxSolveRate: Double
+    /// Samples solved less often than this are dropped (0 keeps everything).
+    public var minSolveRate: Double
+}
+
+/// Caps that keep the output from collapsing into one template or one seed.
+public struct DiversityConfig: Sendable, Hashable, Codable {
+    /// At most this many accepted samples per seed and task.
+    public var maxPerSeed: Int?
+    /// At most this many accepted samples per seed source file and task.
+    public var maxPerSource: Int?
+    /// Reject a sample whose word 5-gram Jaccard similarity to an already kept sample from another seed reaches this.
+    public var maxSimilarity: Double?
+
+    public static let none = DiversityConfig(maxPerSeed: nil, maxPerSource: nil, maxSimilarity: nil)
 }
 
 /// One judge in a task's chain, in the order they run.

@@ -6,6 +6,9 @@ public struct CodeTestsJudge: SampleJudge {
     public let version = CodeJudge.version
     private let judge: CodeJudge
 
+    /// The underlying sandboxed judge (shared with difficulty labels).
+    public var codeJudge: CodeJudge { judge }
+
     /// Throws `CodeSandboxError.isolationUnavailable` when bubblewrap cannot isolate here (never runs unsandboxed).
     public init(timeoutSeconds: Double, minTests: Int, memoryMegabytes: Int) throws {
         let limits = CodeSandboxLimits(wallSeconds: timeoutSeconds, memoryBytes: memoryMegabytes << 20)
@@ -19,17 +22,38 @@ public struct CodeTestsJudge: SampleJudge {
     }
 }
 
-/// Splits a code completion (Prompts/README.md) into problem, solution and tests.
-public struct CodeCompletionParser: CompletionParser {
-    public init() {}
+/// Code completions for the pipeline: task, solution and tests blocks; a fresh solution solves a sample when it
+/// passes the sample's own tests in the sandbox.
+public struct CodeTaskSupport: TaskSupport {
+    private let judge: CodeJudge?
 
-    public func parse(_ completion: String) -> Result<ParsedFields, ParseFailure> {
-        let parsed = Result { () throws(CodeCompletionParseError) -> CodeCompletion in try CodeCompletion.parse(completion) }
+    /// `judge` runs difficulty solves; nil when the pipeline labels no difficulty (no sandbox needed then).
+    public init(judge: CodeJudge?) {
+        self.judge = judge
+    }
+
+    public func parseCompletion(_ text: String) -> Result<ParsedFields, ParseFailure> {
+        let parsed = Result { () throws(CodeCompletionParseError) -> CodeCompletion in try CodeCompletion.parse(text) }
         switch parsed {
         case .success(let code):
             return .success(ParsedFields(problem: code.task, solution: code.solution, tests: code.tests))
         case .failure(let error):
             return .failure(ParseFailure(reason: error.reason.rawValue, detail: error.detail))
         }
+    }
+
+    public func parseSolution(_ text: String, for problem: ParsedFields) -> Result<ParsedFields, ParseFailure> {
+        let parsed = Result { () throws(CodeCompletionParseError) -> CodeSolutionBlock in try CodeSolutionBlock.parse(text) }
+        switch parsed {
+        case .success(let block):
+            return .success(ParsedFields(problem: problem.problem, solution: block.code, tests: problem.tests))
+        case .failure(let error):
+            return .failure(ParseFailure(reason: error.reason.rawValue, detail: error.detail))
+        }
+    }
+
+    public func solves(_ attempt: ParsedFields, reference: ParsedFields) async throws -> Bool {
+        guard let judge else { throw RefineryError.internal("code difficulty labels need the sandbox") }
+        return try await judge.judge(solution: attempt.solution, tests: reference.tests).passed
     }
 }

@@ -1,18 +1,32 @@
 import Foundation
 
-/// Pipeline adapter: splits a math completion (Prompts/README.md) into the ledger's fields with the math judge's
-/// parser. `solution` is the canonical solution text (steps + `#### answer`), which is the assistant message.
-public struct MathCompletionParser: CompletionParser {
+/// Math completions for the pipeline: parsing with the math judge's parser (`solution` is the canonical text,
+/// steps + `#### answer`, which becomes the assistant message) and answer equivalence for difficulty labels.
+public struct MathTaskSupport: TaskSupport {
     public init() {}
 
-    public func parse(_ completion: String) -> Result<ParsedFields, ParseFailure> {
+    public func parseCompletion(_ text: String) -> Result<ParsedFields, ParseFailure> {
         do {
-            let parsed = try MathCompletion.parse(completion)
+            let parsed = try MathCompletion.parse(text)
             return .success(ParsedFields(problem: parsed.problem, solution: parsed.solution.canonicalText,
                                          answer: parsed.solution.answer))
         } catch {
             return .failure(ParseFailure(reason: error.code.rawValue, detail: error.message))
         }
+    }
+
+    public func parseSolution(_ text: String, for problem: ParsedFields) -> Result<ParsedFields, ParseFailure> {
+        do {
+            let solution = try MathSolution.parse(text)
+            return .success(ParsedFields(problem: problem.problem, solution: solution.canonicalText,
+                                         answer: solution.answer))
+        } catch {
+            return .failure(ParseFailure(reason: error.code.rawValue, detail: error.message))
+        }
+    }
+
+    public func solves(_ attempt: ParsedFields, reference: ParsedFields) async throws -> Bool {
+        MathAnswerEquivalence.compare(given: attempt.answer, expected: reference.answer).equivalent
     }
 }
 

@@ -25,9 +25,8 @@ public struct RubricJudge: SampleJudge {
         if template.variables.contains("tests") { values["tests"] = input.fields.tests }
         if template.variables.contains("passage") { values["passage"] = input.seed.text }
         let prompt = try template.render(values)
-        let logProbabilities = try await model.sequenceLogProbabilities(
-            prompt: prompt, candidates: Self.scores.map(String.init))
-        let (expectation, best, mass) = Self.expectation(logProbabilities: logProbabilities)
+        let raw = try await model.sequenceLogProbabilities(prompt: prompt, candidates: Self.scores.map(String.init))
+        let (expectation, best, mass) = Self.expectation(logProbabilities: Self.exclusive(raw))
         let passed = expectation >= minScore
         return Judgment(
             judge: name, version: version, passed: passed, score: expectation,
@@ -35,6 +34,20 @@ public struct RubricJudge: SampleJudge {
             detail: String(format: "expected score %.2f (argmax %d, score-token mass %.3f), minimum %.1f",
                            expectation, best, mass, minScore),
             seconds: Date().timeIntervalSince(started), model: model.identity, promptRef: template.reference)
+    }
+
+    /// Makes prefix candidates exclusive: the raw probability of "1" includes every continuation, "10" among them,
+    /// so the score 1 gets P("1") − P("10") (what is left once the longer candidate is taken out).
+    public static func exclusive(_ raw: [Double]) -> [Double] {
+        let labels = scores.map(String.init)
+        let probabilities = raw.map { exp($0) }
+        return labels.indices.map { index in
+            var value = probabilities[index]
+            for other in labels.indices where other != index && labels[other].hasPrefix(labels[index]) {
+                value -= probabilities[other]
+            }
+            return log(max(value, 1e-300))
+        }
     }
 
     /// Expectation and argmax of the scores given their log-probabilities, and the probability mass they held.

@@ -7,6 +7,9 @@ enum LedgerMigrations {
         migrator.registerMigration("v1-initial") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-solves") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -123,6 +126,21 @@ enum LedgerMigrations {
             stage TEXT PRIMARY KEY NOT NULL,
             seconds REAL NOT NULL DEFAULT 0,
             items INTEGER NOT NULL DEFAULT 0
+        );
+        """
+}
+
+extension LedgerMigrations {
+    /// Difficulty labels: each fresh solve attempt of an accepted problem.
+    static let v2 = """
+        CREATE TABLE solves (
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            attempt INTEGER NOT NULL,
+            sampling_seed INTEGER NOT NULL,
+            output TEXT NOT NULL,
+            solved INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (sample_id, attempt)
         );
         """
 }

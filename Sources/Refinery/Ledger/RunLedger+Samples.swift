@@ -215,11 +215,11 @@ extension RunLedger {
         }
     }
 
-    /// Applies the dedup/decontamination outcome: the kept samples become `kept`, the others `rejected`.
+    /// Applies a selection: the kept samples become `kept`, the others `rejected` (only from `fromStates`).
     public func saveSelection(kept: [(id: Int64, cluster: String?)],
-                              rejected: [(id: Int64, stage: String, reason: String, detail: String, cluster: String?)])
-        throws
-    {
+                              rejected: [(id: Int64, stage: String, reason: String, detail: String, cluster: String?)],
+                              fromStates: [SampleState] = [.judged]) throws {
+        let states = fromStates.map { "'\($0.rawValue)'" }.joined(separator: ",")
         try write { db in
             let now = Timestamp.now()
             for item in kept {
@@ -230,8 +230,61 @@ extension RunLedger {
                 try db.execute(sql: """
                     UPDATE samples SET state = 'rejected', reject_stage = ?, reject_reason = ?, reject_detail = ?,
                         dedup_cluster = ?, finished_at = ?
-                    WHERE id = ? AND state = 'judged'
+                    WHERE id = ? AND state IN (\(states))
                     """, arguments: [item.stage, item.reason, item.detail, item.cluster, now, item.id])
+            }
+        }
+    }
+
+    /// Samples of one task in the given states, in canonical order.
+    public func samples(task: String, states: [SampleState]) throws -> [SampleRecord] {
+        let list = states.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM samples WHERE task = ? AND state IN (\(list))
+                ORDER BY seed_ordinal, task, sample_index, kind, round, attempt
+                """, arguments: [task]).map(SampleRecord.init(row:))
+        }
+    }
+
+    /// Every sample, in canonical order.
+    public func allSamples() throws -> [SampleRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM samples ORDER BY seed_ordinal, task, sample_index, kind, round, attempt")
+                .map(SampleRecord.init(row:))
+        }
+    }
+
+    // MARK: Difficulty
+
+    public struct Solve: Sendable, Hashable {
+        public var attempt: Int
+        public var solved: Bool
+        public var detail: String
+        public var output: String
+    }
+
+    public func solves(sampleID: Int64) throws -> [Solve] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM solves WHERE sample_id = ? ORDER BY attempt", arguments: [sampleID])
+                .map { Solve(attempt: $0["attempt"], solved: $0["solved"], detail: $0["detail"], output: $0["output"]) }
+        }
+    }
+
+    public func saveSolve(sampleID: Int64, attempt: Int, samplingSeed: UInt64, output: String, solved: Bool,
+                          detail: String) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO solves(sample_id, attempt, sampling_seed, output, solved, detail)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [sampleID, attempt, Int64(bitPattern: samplingSeed), output, solved, detail])
+        }
+    }
+
+    public func saveDifficulty(_ labels: [(Int64, Double)]) throws {
+        try write { db in
+            for (id, rate) in labels {
+                try db.execute(sql: "UPDATE samples SET difficulty = ? WHERE id = ?", arguments: [rate, id])
             }
         }
     }

@@ -37,3 +37,16 @@ extension RunLedger {
         }
     }
 }
+
+extension RunLedger {
+    /// Counts of samples per state for each task, tasks in name order.
+    public func stateCountsByTask() throws -> [(task: String, states: [SampleState: Int])] {
+        try read { db in
+            var result: [String: [SampleState: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT task, state, COUNT(*) AS n FROM samples GROUP BY task, state") {
+                if let state = SampleState(rawValue: row["state"]) { result[row["task"], default: [:]][state] = row["n"] }
+            }
+            return result.keys.sorted().map { ($0, result[$0] ?? [:]) }
+        }
+    }
+}

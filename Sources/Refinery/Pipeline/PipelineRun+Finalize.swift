@@ -11,15 +11,18 @@ extension PipelineRun {
         }
     }
 
-    /// Chooses which judged samples are kept: one per exact duplicate group (highest score, then smallest
-    /// sample id); samples duplicating a record already kept or shipped are rejected as `duplicate_of:<id>`.
+    /// Chooses which judged samples are kept, deterministically: candidates are ranked by score (then record id,
+    /// then sample id) and taken in that order. A candidate is rejected when it duplicates a record already taken
+    /// (`duplicate_of:<id>`), or breaks a diversity cap (`diversity:per_seed`, `diversity:per_source`,
+    /// `diversity:too_similar`). Samples kept or shipped by an earlier selection stay and count first.
     func select() throws {
         let judged = try ledger.samples(inStates: [.judged])
         guard !judged.isEmpty else { return }
         let started = Date()
+        let seeds = Dictionary(uniqueKeysWithValues: try ledger.seeds().map { ($0.ordinal, $0) })
         let fixed = try ledger.samples(inStates: [.kept, .accepted])
-        var owner: [String: Int64] = [:]
-        for sample in fixed { if let id = sample.recordID { owner[id] = sample.id } }
+        var selection = Selection(config: config, seeds: seeds)
+        for sample in fixed { selection.take(sample) }
         let ranked = judged.sorted {
             if ($0.score ?? 0) != ($1.score ?? 0) { return ($0.score ?? 0) > ($1.score ?? 0) }
             if ($0.recordID ?? "") != ($1.recordID ?? "") { return ($0.recordID ?? "") < ($1.recordID ?? "") }
@@ -28,18 +31,16 @@ extension PipelineRun {
         var kept: [(id: Int64, cluster: String?)] = []
         var rejected: [(id: Int64, stage: String, reason: String, detail: String, cluster: String?)] = []
         for sample in ranked {
-            guard let recordID = sample.recordID else { continue }
-            if config.dedup.exact, let keeper = owner[recordID] {
-                rejected.append((sample.id, "dedup", "duplicate_of:\(recordID)",
-                                 "same normalized content as sample \(keeper)", recordID))
-                continue
+            if let verdict = selection.rejection(for: sample) {
+                rejected.append((sample.id, verdict.stage, verdict.reason, verdict.detail, verdict.cluster))
+            } else {
+                selection.take(sample)
+                kept.append((sample.id, sample.recordID))
             }
-            owner[recordID] = sample.id
-            kept.append((sample.id, nil))
         }
         try ledger.saveSelection(kept: kept, rejected: rejected)
         try ledger.addStageTime("select", seconds: Date().timeIntervalSince(started), items: judged.count)
-        try ledger.recordEvent("select", "\(kept.count) kept, \(rejected.count) rejected as duplicates")
+        try ledger.recordEvent("select", "\(kept.count) kept, \(rejected.count) rejected")
     }
 
     /// Writes every kept sample into shards, in canonical order, committing each shard with its samples.
@@ -61,18 +62,14 @@ extension PipelineRun {
             try ledger.commitShard(shard, sampleIDs: sampleIDs)
             progress.advance(by: sampleIDs.count)
         }
-        var parentRecords: [Int64: String] = [:]
         for sample in kept {
             guard let seed = seeds[sample.seedOrdinal] else {
                 throw RefineryError.internal("sample \(sample.id) refers to a missing seed")
             }
-            var parentRecordID: String?
-            if let parent = sample.parentID {
-                if parentRecords[parent] == nil { parentRecords[parent] = try ledger.sample(id: parent)?.recordID }
-                parentRecordID = parentRecords[parent]
-            }
+            let parent = try sample.parentID.flatMap { try ledger.sample(id: $0) }
+            let solves = try ledger.solves(sampleID: sample.id).map(\.solved)
             let record = try builder.record(sample: sample, seed: seed, judgments: judgments[sample.id] ?? [],
-                                            parentRecordID: parentRecordID)
+                                            parent: parent, solves: solves)
             try writer.append(line: record.serialized(), sampleID: sample.id)
         }
         try writer.finish()

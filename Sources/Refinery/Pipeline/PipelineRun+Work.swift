@@ -1,32 +1,40 @@
 import Foundation
 
 extension PipelineRun {
-    /// Generates, parses and judges every unfinished sample, many at once so the generator can batch them.
+    /// Generates, parses and judges every unfinished sample (of any kind), many at once so the generator can
+    /// batch them.
     func work() async throws {
         let pending = try ledger.samples(inStates: [.pending, .generated])
         guard !pending.isEmpty else { return }
         let seeds = Dictionary(uniqueKeysWithValues: try ledger.seeds().map { ($0.ordinal, $0) })
-        progress.begin("generate+judge", total: pending.count)
+        let kinds = Set(pending.map(\.kind)).sorted().joined(separator: "+")
+        progress.begin("generate+judge (\(kinds))", total: pending.count)
         let started = Date()
-        let concurrency = max(1, backend.concurrency)
-        try await withThrowingTaskGroup(of: SampleOutcome.self) { group in
-            var iterator = pending.makeIterator()
-            func addNext() throws {
-                guard let sample = iterator.next() else { return }
-                guard let seed = seeds[sample.seedOrdinal] else {
-                    throw RefineryError.internal("sample \(sample.id) refers to a missing seed \(sample.seedOrdinal)")
-                }
-                let task = try self.task(named: sample.task)
-                group.addTask { try await self.process(sample, seed: seed, task: task) }
+        try await forEachConcurrently(pending) { sample in
+            guard let seed = seeds[sample.seedOrdinal] else {
+                throw RefineryError.internal("sample \(sample.id) refers to a missing seed \(sample.seedOrdinal)")
             }
-            for _ in 0..<concurrency { try addNext() }
-            while let outcome = try await group.next() {
-                progress.advance(counters: [outcome.passed ? "passed" : "rejected": 1])
-                try addNext()
-            }
+            let outcome = try await self.process(sample, seed: seed, task: try self.task(named: sample.task))
+            self.progress.advance(counters: [outcome.passed ? "passed" : "rejected": 1])
         }
         progress.end()
         try ledger.addStageTime("generate+judge", seconds: Date().timeIntervalSince(started), items: pending.count)
+    }
+
+    /// Runs `body` over `items` with at most the backend's concurrency in flight.
+    func forEachConcurrently<T: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) async throws -> Void)
+        async throws
+    {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var iterator = items.makeIterator()
+            for _ in 0..<max(1, backend.concurrency) {
+                guard let item = iterator.next() else { break }
+                group.addTask { try await body(item) }
+            }
+            while try await group.next() != nil {
+                if let item = iterator.next() { group.addTask { try await body(item) } }
+            }
+        }
     }
 
     struct SampleOutcome: Sendable {
@@ -35,35 +43,81 @@ extension PipelineRun {
 
     /// One sample from prompt to judged: generation is stored first so a crash while judging does not regenerate.
     func process(_ sample: SampleRecord, seed: SeedRecord, task: TaskRuntime) async throws -> SampleOutcome {
+        let parent = try sample.parentID.flatMap { try ledger.sample(id: $0) }
         let prompt: String
         let output: String
         if sample.state == .pending {
-            prompt = try task.template.render(["passage": seed.text])
-            let request = GenerationRequest(prompt: prompt, sampling: task.config.sampling, seed: sample.samplingSeed)
+            let (rendered, reference) = try renderPrompt(for: sample, seed: seed, task: task, parent: parent)
+            let request = GenerationRequest(prompt: rendered, sampling: task.config.sampling, seed: sample.samplingSeed)
             let generated = try await generateWithRetry(request)
             try ledger.saveGeneration(sampleID: sample.id, GenerationRecord(
-                promptRef: task.template.reference, prompt: prompt, output: generated.text,
+                promptRef: reference, prompt: rendered, output: generated.text,
                 finishReason: generated.finishReason.rawValue, promptTokens: generated.promptTokens,
                 completionTokens: generated.completionTokens, seconds: generated.seconds))
             FaultInjection.point("after-generation")
+            prompt = rendered
             output = generated.text
         } else {
             prompt = sample.prompt ?? ""
             output = sample.output ?? ""
         }
-        return try await judge(sample, seed: seed, task: task, prompt: prompt, output: output)
+        return try await judge(sample, seed: seed, task: task, parent: parent, prompt: prompt, output: output)
     }
 
-    private func judge(_ sample: SampleRecord, seed: SeedRecord, task: TaskRuntime, prompt: String,
-                       output: String) async throws -> SampleOutcome {
+    /// The prompt for a sample of any kind and the reference of the template that rendered it.
+    func renderPrompt(for sample: SampleRecord, seed: SeedRecord, task: TaskRuntime,
+                      parent: SampleRecord?) throws -> (String, String) {
+        switch sample.kind {
+        case SampleKind.evolve:
+            guard let template = task.evolveTemplate, let evolve = task.config.evolve, let parent,
+                  let problem = parent.problem else {
+                throw RefineryError.internal("evolve sample \(sample.id) has no template or parent problem")
+            }
+            let instruction = evolve.instructions[Int(sample.samplingSeed % UInt64(evolve.instructions.count))]
+            return (try template.render(["instruction": instruction, "problem": problem]), template.reference)
+        case SampleKind.repair:
+            guard let template = task.repairTemplate, let parent else {
+                throw RefineryError.internal("repair sample \(sample.id) has no template or parent")
+            }
+            var values = ["failure": parent.rejectDetail ?? parent.rejectReason ?? "", "problem": parent.problem ?? "",
+                          "solution": parent.solution ?? ""]
+            if template.variables.contains("tests") { values["tests"] = parent.tests ?? "" }
+            return (try template.render(values), template.reference)
+        default:
+            return (try task.template.render(["passage": seed.text]), task.template.reference)
+        }
+    }
+
+    private func judge(_ sample: SampleRecord, seed: SeedRecord, task: TaskRuntime, parent: SampleRecord?,
+                       prompt: String, output: String) async throws -> SampleOutcome {
+        let parsed: Result<ParsedFields, ParseFailure>
+        if sample.kind == SampleKind.repair, let parent {
+            parsed = task.support.parseSolution(output, for: ParsedFields(
+                problem: parent.problem ?? "", solution: parent.solution ?? "", answer: parent.answer ?? "",
+                tests: parent.tests ?? ""))
+        } else {
+            parsed = task.support.parseCompletion(output)
+        }
         let fields: ParsedFields
-        switch task.parser.parse(output) {
+        switch parsed {
         case .failure(let failure):
             try ledger.saveJudging(sampleID: sample.id, parsed: nil, recordID: nil, judgments: [], score: nil,
                                    rejection: ("parse", "parse:\(failure.reason)", failure.detail))
             return SampleOutcome(passed: false)
-        case .success(let parsed):
-            fields = parsed
+        case .success(let value):
+            fields = value
+        }
+        let recordID = RecordBuilder.recordID(task: task.config.name, fields: fields)
+        if sample.kind == SampleKind.evolve, let evolve = task.config.evolve, let parentProblem = parent?.problem {
+            let similarity = TextSimilarity.jaccard(fields.problem, parentProblem)
+            if similarity >= evolve.maxSimilarity {
+                try ledger.saveJudging(
+                    sampleID: sample.id, parsed: fields, recordID: recordID, judgments: [], score: nil,
+                    rejection: ("evolve", "evolve:restates_parent",
+                                String(format: "word 5-gram Jaccard %.2f with the parent problem (maximum %.2f)",
+                                       similarity, evolve.maxSimilarity)))
+                return SampleOutcome(passed: false)
+            }
         }
         let input = JudgeInput(task: task.config, seed: seed, prompt: prompt, completion: output, fields: fields)
         var judgments: [Judgment] = []
@@ -84,7 +138,6 @@ extension PipelineRun {
                 if !config.runAllJudges { break }
             }
         }
-        let recordID = RecordBuilder.recordID(task: task.config.name, fields: fields)
         let rejection = firstFailure.map { (stage: "judge:\($0.judge)", reason: "\($0.judge):\($0.reason)",
                                             detail: $0.detail) }
         try ledger.saveJudging(sampleID: sample.id, parsed: fields, recordID: recordID, judgments: judgments,
@@ -102,12 +155,12 @@ extension PipelineRun {
     }
 
     /// Remote backends fail transiently; three attempts with backoff, then the error ends the run (resumable).
-    private func generateWithRetry(_ request: GenerationRequest) async throws -> GenerationOutput {
+    func generateWithRetry(_ request: GenerationRequest) async throws -> GenerationOutput {
         var attempt = 0
         while true {
             do {
                 return try await backend.generator.generate(request)
-            } catch let error as RefineryError where error.kind == .internal || attempt >= 2 {
+            } catch let error as RefineryError {
                 throw error
             } catch {
                 if attempt >= 2 { throw error }
@@ -117,4 +170,11 @@ extension PipelineRun {
             }
         }
     }
+}
+
+/// The kinds of samples in the ledger.
+public enum SampleKind {
+    public static let generate = "generate"
+    public static let evolve = "evolve"
+    public static let repair = "repair"
 }

@@ -1,24 +1,10 @@
 import Foundation
 
-/// A task ready to run: its config, its template, the parser for its completions and its judges in order.
-public struct TaskRuntime: Sendable {
-    public var config: TaskConfig
-    public var template: PromptTemplate
-    public var parser: any CompletionParser
-    public var judges: [any SampleJudge]
-
-    public init(config: TaskConfig, template: PromptTemplate, parser: any CompletionParser, judges: [any SampleJudge]) {
-        self.config = config
-        self.template = template
-        self.parser = parser
-        self.judges = judges
-    }
-}
-
 /// One run of a pipeline in a run directory: start it, or resume it after an interruption.
 ///
 /// Stages: acquire seeds → plan samples → generate, parse and judge (concurrently; the generator batches) →
-/// select (dedup, decontamination) → write shards → manifest. Every step is recorded in the ledger, so a run
+/// repair verifier failures and evolve accepted problems, round by round → label difficulty → select (dedup,
+/// decontamination, diversity caps) → write shards → manifest. Every step is recorded in the ledger, so a run
 /// killed at any moment resumes with only the unfinished work, and every accepted record lands in exactly one shard.
 public final class PipelineRun: Sendable {
     public let config: PipelineConfig
@@ -102,7 +88,11 @@ public final class PipelineRun: Sendable {
         try recoverShards()
         try acquire()
         try planSamples()
-        try await work()
+        // Generation, then repairs of verifier failures and evolution rounds until nothing new is planned.
+        repeat {
+            try await work()
+        } while try planFollowUps() > 0
+        try await labelDifficulty()
         try select()
         try writeShards()
         try writeManifest()

@@ -23,8 +23,11 @@ public struct RecordBuilder: Sendable {
         return folded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    public func record(sample: SampleRecord, seed: SeedRecord, judgments: [Judgment], parentRecordID: String?)
-        throws -> JSONValue
+    /// - Parameters:
+    ///   - parent: the sample this one was evolved or repaired from.
+    ///   - solves: difficulty-label attempts as (solved) flags; empty when not measured.
+    public func record(sample: SampleRecord, seed: SeedRecord, judgments: [Judgment], parent: SampleRecord?,
+                       solves: [Bool]) throws -> JSONValue
     {
         guard let id = sample.recordID, let problem = sample.problem, let solution = sample.solution else {
             throw RefineryError.internal("sample \(sample.id) has no parsed content to write")
@@ -70,8 +73,18 @@ public struct RecordBuilder: Sendable {
                 ])),
             ])),
             ("judgments", .array(judgmentValues)),
-            ("parent", .string(parentRecordID ?? "")),
-            ("round", .int(sample.round)),
+            ("lineage", .object([
+                ("kind", .string(sample.kind)),
+                ("round", .int(sample.round)),
+                ("attempt", .int(sample.attempt)),
+                ("parent", .string(parent?.recordID ?? "")),
+                ("failure", .string(sample.kind == SampleKind.repair ? parent?.rejectReason ?? "" : "")),
+            ])),
+            ("difficulty", .object([
+                ("attempts", .int(solves.count)),
+                ("solved", .int(solves.filter { $0 }.count)),
+                ("solve_rate", .double(solves.isEmpty ? 0 : Double(solves.filter { $0 }.count) / Double(solves.count))),
+            ])),
             ("run", .string(runID)),
             ("created", .string(sample.judgedAt ?? "")),
         ])

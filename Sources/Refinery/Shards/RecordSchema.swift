@@ -12,7 +12,7 @@ public enum RecordSchema {
     public static let fields: [(String, FieldType)] = [
         ("id", .string), ("task", .string), ("messages", .array), ("answer", .string), ("tests", .string),
         ("language", .string), ("seed", .object), ("generator", .object), ("judgments", .array),
-        ("parent", .string), ("round", .int),
+        ("lineage", .object), ("difficulty", .object),
         ("run", .string), ("created", .string),
     ]
 
@@ -25,6 +25,10 @@ public enum RecordSchema {
     static let judgmentFields: [(String, FieldType)] = [
         ("judge", .string), ("passed", .bool), ("score", .double), ("reason", .string),
     ]
+    static let lineageFields: [(String, FieldType)] = [
+        ("kind", .string), ("round", .int), ("attempt", .int), ("parent", .string), ("failure", .string),
+    ]
+    static let difficultyFields: [(String, FieldType)] = [("attempts", .int), ("solved", .int), ("solve_rate", .double)]
     static let messageFields: [(String, FieldType)] = [("role", .string), ("content", .string)]
 
     /// Checks one parsed record; returns a list of problems (empty when valid).
@@ -51,6 +55,8 @@ public enum RecordSchema {
             check(generator, generatorFields, path: "generator.", &problems)
             if let sampling = generator["sampling"] { check(sampling, samplingFields, path: "generator.sampling.", &problems) }
         }
+        if let lineage = record["lineage"] { check(lineage, lineageFields, path: "lineage.", &problems) }
+        if let difficulty = record["difficulty"] { check(difficulty, difficultyFields, path: "difficulty.", &problems) }
         if let judgments = record["judgments"]?.arrayValue {
             for (index, judgment) in judgments.enumerated() {
                 check(judgment, judgmentFields, path: "judgments[\(index)].", &problems)

@@ -16,7 +16,7 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertGreaterThan(summary.accepted, 0)
         XCTAssertGreaterThan(summary.rejected, 0)
         XCTAssertEqual(summary.rejectionReasons.reduce(0) { $0 + $1.count }, summary.rejected)
-        XCTAssertTrue(summary.rejectionReasons.allSatisfy { $0.reason == "even:odd_answer" || $0.reason.hasPrefix("duplicate_of:") },
+        XCTAssertTrue(summary.rejectionReasons.allSatisfy { $0.reason == "math_answer:odd_answer" || $0.reason.hasPrefix("duplicate_of:") },
                       "\(summary.rejectionReasons)")
 
         let report = try ShardVerifier().verify(directory: out)
@@ -126,9 +126,7 @@ final class PipelineRunTests: XCTestCase {
                 ? "" : "name: fixture\nseeds: { corpus: corpus, chunk: { min_chars: 40, max_chars: 200 } }\n"
                     + "model: { path: model.gguf }\ntasks:\n  - { name: math, prompt: prompts/gen.mustache }\n",
             file: "fixture.yaml", baseDirectory: root)
-        let task = TaskRuntime(config: edited.tasks[0],
-                               template: try PromptTemplate(url: URL(fileURLWithPath: edited.tasks[0].prompt)),
-                               parser: SimpleParser(), judges: [])
+        let task = try TaskRuntime(config: edited.tasks[0], support: SimpleSupport(), judges: [])
         let backend = PipelineBackend(generator: ScriptedGenerator(), scorer: nil, concurrency: 2)
         XCTAssertThrowsError(try PipelineRun(config: edited, options: RunOptions(directory: out, progress: .silent),
                                              backend: backend, tasks: [task])) { error in

@@ -1,0 +1,141 @@
+/// The 13 metadata value types of GGUF, with their on-disk ids.
+public enum GGUFValueType: UInt32, Sendable, Hashable, CaseIterable {
+    case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7, string = 8
+    case array = 9, uint64 = 10, int64 = 11, float64 = 12
+
+    /// Size of one value on disk when it is fixed; nil for strings and arrays.
+    public var fixedSize: Int? {
+        switch self {
+        case .uint8, .int8, .bool: return 1
+        case .uint16, .int16: return 2
+        case .uint32, .int32, .float32: return 4
+        case .uint64, .int64, .float64: return 8
+        case .string, .array: return nil
+        }
+    }
+
+    /// The fewest bytes one value of this type can occupy (used to bound counts before allocating).
+    var minimumSize: Int {
+        switch self {
+        case .string: return 8
+        case .array: return 12
+        default: return fixedSize ?? 1
+        }
+    }
+}
+
+/// An array of metadata values, all of `elementType` (arrays may nest).
+public struct GGUFArray: Sendable, Hashable {
+    public var elementType: GGUFValueType
+    public var values: [GGUFValue]
+
+    public init(elementType: GGUFValueType, values: [GGUFValue]) {
+        self.elementType = elementType
+        self.values = values
+    }
+}
+
+/// One metadata value.
+public indirect enum GGUFValue: Sendable, Hashable {
+    case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32), float32(Float)
+    case bool(Bool), string(String), array(GGUFArray), uint64(UInt64), int64(Int64), float64(Double)
+
+    public var type: GGUFValueType {
+        switch self {
+        case .uint8: return .uint8
+        case .int8: return .int8
+        case .uint16: return .uint16
+        case .int16: return .int16
+        case .uint32: return .uint32
+        case .int32: return .int32
+        case .float32: return .float32
+        case .bool: return .bool
+        case .string: return .string
+        case .array: return .array
+        case .uint64: return .uint64
+        case .int64: return .int64
+        case .float64: return .float64
+        }
+    }
+
+    /// Any integer value that fits in `Int`.
+    public var intValue: Int? {
+        switch self {
+        case .uint8(let v): return Int(v)
+        case .int8(let v): return Int(v)
+        case .uint16(let v): return Int(v)
+        case .int16(let v): return Int(v)
+        case .uint32(let v): return Int(v)
+        case .int32(let v): return Int(v)
+        case .uint64(let v): return Int(exactly: v)
+        case .int64(let v): return Int(exactly: v)
+        default: return nil
+        }
+    }
+
+    /// Any floating-point or integer value as a Double.
+    public var doubleValue: Double? {
+        switch self {
+        case .float32(let v): return Double(v)
+        case .float64(let v): return v
+        default: return intValue.map(Double.init)
+        }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let v) = self { return v }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let v) = self { return v }
+        return nil
+    }
+
+    public var arrayValue: GGUFArray? {
+        if case .array(let v) = self { return v }
+        return nil
+    }
+
+    /// An array of strings, or nil if this is not one.
+    public var stringArray: [String]? {
+        guard let array = arrayValue, array.elementType == .string else { return nil }
+        return array.values.compactMap(\.stringValue)
+    }
+
+    /// An array of integers (any integer element type), or nil.
+    public var intArray: [Int]? {
+        guard let array = arrayValue else { return nil }
+        var result: [Int] = []
+        result.reserveCapacity(array.values.count)
+        for value in array.values {
+            guard let v = value.intValue else { return nil }
+            result.append(v)
+        }
+        return result
+    }
+
+    /// An array of floats (any numeric element type), or nil.
+    public var floatArray: [Float]? {
+        guard let array = arrayValue else { return nil }
+        var result: [Float] = []
+        result.reserveCapacity(array.values.count)
+        for value in array.values {
+            guard let v = value.doubleValue else { return nil }
+            result.append(Float(v))
+        }
+        return result
+    }
+
+    /// Short human-readable rendering (arrays abbreviated).
+    public var summary: String {
+        switch self {
+        case .string(let s): return s.count > 60 ? "\"\(s.prefix(57))...\"" : "\"\(s)\""
+        case .array(let a): return "[\(a.elementType) x \(a.values.count)]"
+        case .bool(let b): return String(b)
+        case .float32(let f): return String(f)
+        case .float64(let d): return String(d)
+        default: return intValue.map(String.init) ?? "\(self)"
+        }
+    }
+}

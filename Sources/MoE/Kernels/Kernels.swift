@@ -1,0 +1,89 @@
+import MoEKernels
+
+/// Swift entry points to the C kernels (MoEKernels). All pointer arithmetic of the forward pass goes through here.
+enum Kernels {
+    /// One matrix product: output[t * outputStride + r] = row r of `weight` · input[t * inputStride ..< + columns].
+    struct MatmulJob {
+        var weight: WeightMatrix
+        var input: UnsafePointer<Float>
+        var inputStride: Int
+        var tokens: Int
+        var output: UnsafeMutablePointer<Float>
+        var outputStride: Int
+    }
+
+    /// The instruction-set level the kernels run at on this CPU (0 scalar, 1 AVX2+FMA, 2 AVX-512).
+    static var cpuLevel: Int { Int(mk_cpu_level()) }
+
+    static var cpuLevelName: String {
+        switch cpuLevel {
+        case 2: return "avx512"
+        case 1: return "avx2+fma"
+        default: return "scalar"
+        }
+    }
+
+    /// Runs every job, splitting rows into tasks over the pool. Each output element is computed whole by one task
+    /// with a fixed reduction order, so results do not depend on the thread count or on the other jobs.
+    static func matmul(_ jobs: [MatmulJob], pool: WorkerPool) {
+        var tasks: [(job: Int, begin: Int, end: Int)] = []
+        let target = max(1, pool.threads * 4)
+        for (index, job) in jobs.enumerated() where job.tokens > 0 && job.weight.rows > 0 {
+            let chunk = max(8, (job.weight.rows + target - 1) / target)
+            var begin = 0
+            while begin < job.weight.rows {
+                let end = min(job.weight.rows, begin + chunk)
+                tasks.append((index, begin, end))
+                begin = end
+            }
+        }
+        pool.run(tasks.count) { taskIndex, _ in
+            let task = tasks[taskIndex]
+            let job = jobs[task.job]
+            _ = mk_matmul(Int32(job.weight.type.rawValue), job.weight.base, job.weight.rowBytes,
+                          Int64(job.weight.columns), Int64(task.begin), Int64(task.end), job.input,
+                          Int64(job.inputStride), Int64(job.tokens), job.output, Int64(job.outputStride))
+        }
+    }
+
+    /// The same product at an explicit level on the calling thread (tests compare levels).
+    static func matmul(_ job: MatmulJob, level: Int) {
+        _ = mk_matmul_at_level(Int32(level), Int32(job.weight.type.rawValue), job.weight.base, job.weight.rowBytes,
+                               Int64(job.weight.columns), 0, Int64(job.weight.rows), job.input,
+                               Int64(job.inputStride), Int64(job.tokens), job.output, Int64(job.outputStride))
+    }
+
+    /// Dequantises row `row` of `weight` into `output` (columns floats).
+    static func dequantizeRow(_ weight: WeightMatrix, row: Int, into output: UnsafeMutablePointer<Float>) {
+        _ = mk_dequantize_row(Int32(weight.type.rawValue), weight.row(row), output, Int64(weight.columns))
+    }
+
+    /// RMS-normalises `rows` consecutive rows of `weight.count` floats from `x` into `y` (may be the same memory).
+    static func rmsnorm(_ x: UnsafePointer<Float>, rows: Int, weight: [Float], epsilon: Float,
+                        into y: UnsafeMutablePointer<Float>) {
+        let n = weight.count
+        weight.withUnsafeBufferPointer { w in
+            guard let base = w.baseAddress else { return }
+            for r in 0..<rows { mk_rmsnorm(x + r * n, base, Int64(n), epsilon, y + r * n) }
+        }
+    }
+
+    static func ropeNeoX(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int, position: Int,
+                         base: Double) {
+        mk_rope_neox(x, Int64(heads), Int64(headDim), Int64(rotaryDim), Int64(position), base)
+    }
+
+    static func siluMul(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int,
+                        into y: UnsafeMutablePointer<Float>) {
+        mk_silu_mul(gate, up, Int64(count), y)
+    }
+
+    /// Attention of `groupSize` query heads sharing one KV head over `positions` cached positions of one sequence.
+    static func attention(query: UnsafePointer<Float>, groupSize: Int, headDim: Int,
+                          pages: UnsafePointer<UnsafePointer<Float>?>, pageSize: Int, keyOffset: Int,
+                          valueOffset: Int, positions: Int, keyNormEpsilon: Float, scale: Float,
+                          scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        mk_attention(mk_cpu_level(), query, Int64(groupSize), Int64(headDim), pages, Int64(pageSize),
+                     Int64(keyOffset), Int64(valueOffset), Int64(positions), keyNormEpsilon, scale, scores, output)
+    }
+}

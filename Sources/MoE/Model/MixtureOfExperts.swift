@@ -1,0 +1,148 @@
+import Foundation
+
+/// Weights of a mixture-of-experts feed-forward layer with an optional shared expert.
+struct MoEWeights {
+    var norm: [Float]
+    /// Router: one row of `embedding` per expert.
+    var router: WeightMatrix
+    /// Experts stacked along rows: expert e owns rows [e * ff, (e+1) * ff) of gate/up, [e * embedding, ...) of down.
+    var gate: WeightMatrix
+    var up: WeightMatrix
+    var down: WeightMatrix
+    var sharedGate: WeightMatrix?
+    var sharedUp: WeightMatrix?
+    var sharedDown: WeightMatrix?
+}
+
+/// The MoE feed-forward step: RMS norm, fp32 softmax router over all experts, top-k (ties to the lower index),
+/// optional renormalisation of the k weights, SwiGLU experts, shared SwiGLU expert added ungated, residual add.
+///
+/// Tokens are grouped by expert so each routed expert's weights are read once per step for all tokens that chose
+/// it; each token's output is then combined in its own top-k order, so nothing depends on the other tokens.
+struct MixtureOfExpertsBlock {
+    var embedding: Int
+    var experts: Int
+    var expertsUsed: Int
+    var expertLength: Int
+    var sharedLength: Int
+    var normalizeWeights: Bool
+    var epsilon: Float
+
+    private enum Scratch: Int { case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown }
+
+    /// Routing of one token: chosen experts (best first) and their weights.
+    static func route(logits: UnsafePointer<Float>, experts: Int, k: Int,
+                      normalize: Bool) -> (experts: [Int], weights: [Float]) {
+        var maximum = -Float.infinity
+        for e in 0..<experts { maximum = max(maximum, logits[e]) }
+        var probabilities = [Float](repeating: 0, count: experts)
+        var sum: Float = 0
+        for e in 0..<experts {
+            probabilities[e] = expf(logits[e] - maximum)
+            sum += probabilities[e]
+        }
+        for e in 0..<experts { probabilities[e] /= sum }
+        var chosen: [Int] = []
+        var taken = [Bool](repeating: false, count: experts)
+        for _ in 0..<k {
+            var best = -1
+            for e in 0..<experts where !taken[e] && (best < 0 || probabilities[e] > probabilities[best]) { best = e }
+            guard best >= 0 else { break }
+            taken[best] = true
+            chosen.append(best)
+        }
+        var weights = chosen.map { probabilities[$0] }
+        if normalize {
+            let total = max(weights.reduce(0, +), 6.103515625e-5)
+            weights = weights.map { $0 / total }
+        }
+        return (chosen, weights)
+    }
+
+    /// Updates `x` (`rows` rows of `embedding` floats) in place.
+    func apply(_ w: MoEWeights, x: UnsafeMutablePointer<Float>, rows: Int, context: ForwardContext) {
+        let d = embedding, k = expertsUsed, ff = expertLength
+        let normed = context.buffer(Scratch.normed.rawValue, rows * d)
+        Kernels.rmsnorm(x, rows: rows, weight: w.norm, epsilon: epsilon, into: normed)
+
+        let routerLogits = context.buffer(Scratch.router.rawValue, rows * experts)
+        Kernels.matmul([.init(weight: w.router, input: normed, inputStride: d, tokens: rows, output: routerLogits,
+                              outputStride: experts)], pool: context.pool)
+        var chosen = [Int](repeating: 0, count: rows * k)
+        var weights = [Float](repeating: 0, count: rows * k)
+        var counts = [Int](repeating: 0, count: experts)
+        for r in 0..<rows {
+            let route = Self.route(logits: routerLogits + r * experts, experts: experts, k: k,
+                                   normalize: normalizeWeights)
+            for j in 0..<route.experts.count {
+                chosen[r * k + j] = route.experts[j]
+                weights[r * k + j] = route.weights[j]
+                counts[route.experts[j]] += 1
+            }
+        }
+        // Assignment rows: expert by expert, tokens in order within each expert.
+        var offsets = [Int](repeating: 0, count: experts + 1)
+        for e in 0..<experts { offsets[e + 1] = offsets[e] + counts[e] }
+        var fill = offsets
+        var assignment = [Int](repeating: 0, count: rows * k)
+        let gathered = context.buffer(Scratch.gathered.rawValue, rows * k * d)
+        for r in 0..<rows {
+            for j in 0..<k {
+                let e = chosen[r * k + j]
+                let slot = fill[e]
+                fill[e] += 1
+                assignment[r * k + j] = slot
+                (gathered + slot * d).update(from: normed + r * d, count: d)
+            }
+        }
+
+        let gate = context.buffer(Scratch.gate.rawValue, rows * k * ff)
+        let up = context.buffer(Scratch.up.rawValue, rows * k * ff)
+        let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
+        let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
+        var jobs: [Kernels.MatmulJob] = []
+        for e in 0..<experts where counts[e] > 0 {
+            let input = gathered + offsets[e] * d
+            jobs.append(.init(weight: w.gate.expert(e, of: experts), input: input, inputStride: d, tokens: counts[e],
+                              output: gate + offsets[e] * ff, outputStride: ff))
+            jobs.append(.init(weight: w.up.expert(e, of: experts), input: input, inputStride: d, tokens: counts[e],
+                              output: up + offsets[e] * ff, outputStride: ff))
+        }
+        let hasShared = w.sharedGate != nil && sharedLength > 0
+        if hasShared, let sg = w.sharedGate, let su = w.sharedUp {
+            jobs.append(.init(weight: sg, input: normed, inputStride: d, tokens: rows, output: sharedGate,
+                              outputStride: sharedLength))
+            jobs.append(.init(weight: su, input: normed, inputStride: d, tokens: rows, output: sharedUp,
+                              outputStride: sharedLength))
+        }
+        Kernels.matmul(jobs, pool: context.pool)
+        Kernels.siluMul(gate: gate, up: up, count: rows * k * ff, into: gate)
+        if hasShared { Kernels.siluMul(gate: sharedGate, up: sharedUp, count: rows * sharedLength, into: sharedGate) }
+
+        let down = context.buffer(Scratch.down.rawValue, rows * k * d)
+        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * d)
+        jobs.removeAll(keepingCapacity: true)
+        for e in 0..<experts where counts[e] > 0 {
+            jobs.append(.init(weight: w.down.expert(e, of: experts), input: gate + offsets[e] * ff, inputStride: ff,
+                              tokens: counts[e], output: down + offsets[e] * d, outputStride: d))
+        }
+        if hasShared, let sd = w.sharedDown {
+            jobs.append(.init(weight: sd, input: sharedGate, inputStride: sharedLength, tokens: rows,
+                              output: sharedDown, outputStride: d))
+        }
+        Kernels.matmul(jobs, pool: context.pool)
+
+        for r in 0..<rows {
+            let row = x + r * d
+            let shared = sharedDown + r * d
+            let first = down + assignment[r * k] * d
+            let w0 = weights[r * k]
+            for i in 0..<d {
+                var sum = first[i] * w0
+                for j in 1..<max(k, 1) { sum += down[assignment[r * k + j] * d + i] * weights[r * k + j] }
+                let ffnOut = hasShared ? sum + shared[i] : sum
+                row[i] = ffnOut + row[i]
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+// Hot loops of the MoE runtime: dequantising dot products, matrix products, attention, a persistent worker pool.
+//
+// Every SIMD routine exists at three levels (scalar, AVX2+FMA, AVX-512) selected at run time from the CPU's
+// features, so one binary runs on any x86-64 (and the scalar level on other CPUs). Results are bit-identical for a
+// given level whatever the number of tokens processed together or the thread that computes them: each output
+// element is reduced in a fixed order. Plain reference versions of the same maths live in Swift (MoE target) and
+// tests compare the two.
+#ifndef MOE_KERNELS_H
+#define MOE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// ggml tensor type ids supported by the kernels.
+enum {
+    MK_TYPE_F32 = 0,
+    MK_TYPE_F16 = 1,
+    MK_TYPE_Q4_0 = 2,
+    MK_TYPE_Q8_0 = 8,
+    MK_TYPE_Q4_K = 12,
+    MK_TYPE_Q6_K = 14,
+    MK_TYPE_BF16 = 30,
+};
+
+/// Instruction-set levels.
+enum {
+    MK_LEVEL_SCALAR = 0,
+    MK_LEVEL_AVX2 = 1,
+    MK_LEVEL_AVX512 = 2,
+};
+
+/// The best level this CPU supports (detected once).
+int mk_cpu_level(void);
+
+/// IEEE half <-> float (round to nearest even; NaN stays NaN).
+float mk_fp16_to_fp32(uint16_t h);
+uint16_t mk_fp32_to_fp16(float f);
+
+/// Dequantises `n` elements of one row of `type` (n must be a multiple of the type's block size). Returns 0, or -1
+/// for an unsupported type.
+int mk_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+/// y[t * ldy + r] = dot(row r of w, x + t * ldx) for r in [row_begin, row_end) and t in [0, n_tokens).
+/// Rows are `row_bytes` apart and hold `k` elements of `type`. Uses the CPU's best level.
+/// Returns 0, or -1 for an unsupported type.
+int mk_matmul(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
+              const float *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy);
+
+/// The same at an explicit level (clamped to what the CPU supports); for tests.
+int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                       int64_t row_end, const float *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy);
+
+/// y = x * (1 / sqrt(mean(x^2) + eps)) * w, over n elements (sum of squares accumulated in double).
+void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y);
+
+/// NeoX rotary embedding in place on `n_heads` heads of `head_dim` floats: pairs (i, i + n_rot/2), i < n_rot/2,
+/// angle = pos * base^(-2i/n_rot), computed in double.
+void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base);
+
+/// y[i] = silu(g[i]) * u[i].
+void mk_silu_mul(const float *g, const float *u, int64_t n, float *y);
+
+/// Attention of `g` query heads sharing one key/value head over `n_pos` cached positions.
+/// q: g * head_dim floats, already RoPE'd, q-normed and multiplied element-wise by the layer's k-norm weight.
+/// Keys are stored before their RMS norm; the norm 1/sqrt(mean(k^2)+eps) is applied to each key's score.
+/// Position p lives at pages[p / page_size] + (k_offset | v_offset) + (p % page_size) * head_dim.
+/// scores: scratch of g * n_pos floats. out: g * head_dim floats.
+void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const float *const *pages,
+                  int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                  float scale, float *scores, float *out);
+
+/// A persistent pool of worker threads (the calling thread takes part too).
+typedef struct mk_pool mk_pool;
+typedef void (*mk_task_fn)(void *ctx, int64_t task, int32_t thread);
+
+/// Creates a pool running `n_threads` threads in total (n_threads - 1 workers plus the caller). NULL on failure.
+mk_pool *mk_pool_create(int32_t n_threads);
+void mk_pool_destroy(mk_pool *pool);
+int32_t mk_pool_threads(const mk_pool *pool);
+/// Runs fn(ctx, task, thread) for task in [0, n_tasks) across the pool and returns when all are done.
+/// Calls are serialised; `thread` is in [0, n_threads).
+void mk_pool_run(mk_pool *pool, int64_t n_tasks, mk_task_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,127 @@
+// Shared declarations of the kernel target (not public).
+#ifndef MOE_KERNELS_INTERNAL_H
+#define MOE_KERNELS_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "MoEKernels.h"
+
+/// Most tokens processed together against one weight row (the weight block is decoded once for all of them):
+/// 8 at AVX-512 (16 accumulators of 32 registers), 4 elsewhere.
+#define MK_MAX_NT 8
+#define MK_MAX_NT_AVX2 4
+
+/// out[t] = dot(row, xs[t]) for t < nt (nt <= MK_MAX_NT), k elements. Each out[t] is computed with the same
+/// sequence of operations whatever nt is.
+typedef void (*mk_dot_fn)(const uint8_t *row, const float *const *xs, int nt, int64_t k, float *out);
+
+int mk_clamp_level(int level);
+
+/// Per-level dot kernels for a type; NULL when the type is not supported.
+mk_dot_fn mk_dot_scalar(int type);
+mk_dot_fn mk_dot_avx2(int type);
+mk_dot_fn mk_dot_avx512(int type);
+
+/// f32 helpers at a level, used by attention: dot product and y += a * x.
+float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n);
+void mk_axpy_f32_level(int level, float a, const float *x, float *y, int64_t n);
+float mk_dot_f32_avx2(const float *a, const float *b, int64_t n);
+void mk_axpy_f32_avx2(float a, const float *x, float *y, int64_t n);
+float mk_dot_f32_avx512(const float *a, const float *b, int64_t n);
+void mk_axpy_f32_avx512(float a, const float *x, float *y, int64_t n);
+
+static inline float mk_load_half(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return mk_fp16_to_fp32(h);
+}
+
+/// Block sizes in elements and bytes.
+#define MK_QK8_0 32
+#define MK_Q8_0_BYTES 34
+#define MK_QK4_0 32
+#define MK_Q4_0_BYTES 18
+#define MK_QK_K 256
+#define MK_Q4_K_BYTES 144
+#define MK_Q6_K_BYTES 210
+
+/// Q4_K: 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes.
+static inline void mk_q4k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/// Scalar block decoders (also the dequantisation routines of the C side).
+static inline void mk_decode_q8_0(const uint8_t *b, float *y) {
+    const float d = mk_load_half(b);
+    const int8_t *q = (const int8_t *)(b + 2);
+    for (int i = 0; i < 32; i++) y[i] = (float)q[i] * d;
+}
+
+static inline void mk_decode_q4_0(const uint8_t *b, float *y) {
+    const float d = mk_load_half(b);
+    const uint8_t *q = b + 2;
+    for (int j = 0; j < 16; j++) {
+        y[j] = (float)((int)(q[j] & 0xF) - 8) * d;
+        y[j + 16] = (float)((int)(q[j] >> 4) - 8) * d;
+    }
+}
+
+static inline void mk_decode_q4_k(const uint8_t *b, float *y) {
+    const float d = mk_load_half(b);
+    const float dmin = mk_load_half(b + 2);
+    const uint8_t *scales = b + 4;
+    const uint8_t *q = b + 16;
+    for (int c = 0; c < 4; c++) {
+        uint8_t sc, m;
+        mk_q4k_scale_min(2 * c, scales, &sc, &m);
+        const float d1 = d * (float)sc, m1 = dmin * (float)m;
+        mk_q4k_scale_min(2 * c + 1, scales, &sc, &m);
+        const float d2 = d * (float)sc, m2 = dmin * (float)m;
+        for (int l = 0; l < 32; l++) y[l] = d1 * (float)(q[l] & 0xF) - m1;
+        for (int l = 0; l < 32; l++) y[32 + l] = d2 * (float)(q[l] >> 4) - m2;
+        y += 64;
+        q += 32;
+    }
+}
+
+static inline void mk_decode_q6_k(const uint8_t *b, float *y) {
+    const uint8_t *ql = b;
+    const uint8_t *qh = b + 128;
+    const int8_t *sc = (const int8_t *)(b + 192);
+    const float d = mk_load_half(b + 208);
+    for (int n = 0; n < 2; n++) {
+        for (int l = 0; l < 32; l++) {
+            int is = l / 16;
+            int q1 = (int)((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+            int q2 = (int)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+            int q3 = (int)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+            int q4 = (int)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+            y[l] = d * (float)sc[is + 0] * (float)q1;
+            y[l + 32] = d * (float)sc[is + 2] * (float)q2;
+            y[l + 64] = d * (float)sc[is + 4] * (float)q3;
+            y[l + 96] = d * (float)sc[is + 6] * (float)q4;
+        }
+        y += 128;
+        ql += 64;
+        qh += 32;
+        sc += 8;
+    }
+}
+
+static inline float mk_load_bf16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+#endif

@@ -1,0 +1,83 @@
+// Element-wise operations and attention.
+#include "internal.h"
+
+#include <math.h>
+
+float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n) {
+    if (level >= MK_LEVEL_AVX512) return mk_dot_f32_avx512(a, b, n);
+    if (level >= MK_LEVEL_AVX2) return mk_dot_f32_avx2(a, b, n);
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+void mk_axpy_f32_level(int level, float a, const float *x, float *y, int64_t n) {
+    if (level >= MK_LEVEL_AVX512) {
+        mk_axpy_f32_avx512(a, x, y, n);
+    } else if (level >= MK_LEVEL_AVX2) {
+        mk_axpy_f32_avx2(a, x, y, n);
+    } else {
+        for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+    }
+}
+
+void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y) {
+    double ss = 0;
+    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * (double)x[i];
+    const float scale = (float)(1.0 / sqrt(ss / (double)n + (double)eps));
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
+}
+
+void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base) {
+    const int64_t half = n_rot / 2;
+    for (int64_t i = 0; i < half; i++) {
+        const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
+        const double c = cos(theta), s = sin(theta);
+        for (int64_t h = 0; h < n_heads; h++) {
+            float *v = x + h * head_dim;
+            const double x0 = v[i], x1 = v[i + half];
+            v[i] = (float)(x0 * c - x1 * s);
+            v[i + half] = (float)(x0 * s + x1 * c);
+        }
+    }
+}
+
+void mk_silu_mul(const float *g, const float *u, int64_t n, float *y) {
+    for (int64_t i = 0; i < n; i++) {
+        const float a = g[i];
+        y[i] = a / (1.0f + expf(-a)) * u[i];
+    }
+}
+
+void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const float *const *pages,
+                  int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                  float scale, float *scores, float *out) {
+    level = mk_clamp_level(level);
+    for (int64_t p = 0; p < n_pos; p++) {
+        const float *k = pages[p / page_size] + k_offset + (p % page_size) * head_dim;
+        const float ss = mk_dot_f32_level(level, k, k, head_dim);
+        const float inv = 1.0f / sqrtf(ss / (float)head_dim + k_norm_eps);
+        for (int64_t h = 0; h < g; h++) {
+            scores[h * n_pos + p] = mk_dot_f32_level(level, q + h * head_dim, k, head_dim) * inv * scale;
+        }
+    }
+    for (int64_t h = 0; h < g; h++) {
+        float *s = scores + h * n_pos;
+        float mx = -INFINITY;
+        for (int64_t p = 0; p < n_pos; p++) mx = s[p] > mx ? s[p] : mx;
+        float sum = 0;
+        for (int64_t p = 0; p < n_pos; p++) {
+            s[p] = expf(s[p] - mx);
+            sum += s[p];
+        }
+        const float inv = 1.0f / sum;
+        for (int64_t p = 0; p < n_pos; p++) s[p] *= inv;
+        memset(out + h * head_dim, 0, (size_t)head_dim * sizeof(float));
+    }
+    for (int64_t p = 0; p < n_pos; p++) {
+        const float *v = pages[p / page_size] + v_offset + (p % page_size) * head_dim;
+        for (int64_t h = 0; h < g; h++) {
+            mk_axpy_f32_level(level, scores[h * n_pos + p], v, out + h * head_dim, head_dim);
+        }
+    }
+}
