@@ -8,7 +8,8 @@ struct RefineryCommand: AsyncParsableCommand {
         abstract: "Turns natural text into verified math and code training data.",
         version: RefineryInfo.version,
         subcommands: [
-            RunCommand.self, StatusCommand.self, VerifyCommand.self, ModelCommand.self, JudgeCommand.self,
+            RunCommand.self, StatusCommand.self, AuditCommand.self, InspectCommand.self, VerifyCommand.self,
+            ModelCommand.self, JudgeCommand.self,
         ]
     )
 }

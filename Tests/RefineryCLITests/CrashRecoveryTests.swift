@@ -68,7 +68,7 @@ final class CrashRecoveryTests: XCTestCase {
         let expected = try acceptedIDs(reference)
         XCTAssertGreaterThan(expected.count, 1, "the bundled model should produce parseable math completions")
 
-        for point in ["after-generation:4", "after-judging:6", "shard-before-sync:1", "shard-after-rename:2"] {
+        for point in ["after-generation:4", "after-judging:2", "shard-before-sync:1", "shard-after-rename:2"] {
             let out = root.appendingPathComponent("crash-\(point.replacingOccurrences(of: ":", with: "-"))")
             let crashed = try run(out, crashAt: point)
             XCTAssertTrue(crashed.signaled && crashed.status == SIGKILL,

@@ -97,6 +97,7 @@ public final class PipelineRun: Sendable {
         try writeShards()
         try writeManifest()
         try ledger.recordEvent("finish")
+        try AuditReport(ledger: ledger).write(to: options.directory.appendingPathComponent("audit"))
         return try summary(seconds: Date().timeIntervalSince(started))
     }
 
