@@ -28,14 +28,17 @@ enum RefineryBinary {
         throw XCTSkip("refinery binary not found next to the tests (looked in \(folders.map(\.path)))")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    directory: URL? = nil) throws -> Output {
+    /// Runs `refinery ARGUMENTS`; `environment` adds variables, `unset` removes inherited ones.
+    static func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [],
+                    stdin: String? = nil, directory: URL? = nil) throws -> Output {
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !environment.isEmpty || !unset.isEmpty {
+            var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            for name in unset { merged[name] = nil }
+            process.environment = merged
         }
         let out = Pipe()
         let err = Pipe()

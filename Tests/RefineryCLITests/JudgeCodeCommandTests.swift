@@ -12,37 +12,9 @@ final class JudgeCodeCommandTests: XCTestCase {
         }
     }
 
-    /// The `refinery` executable next to the test bundle (both are build products of the same package).
-    private func binary() throws -> URL {
-        var candidates: [URL] = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        for directory in candidates {
-            let url = directory.appendingPathComponent("refinery")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("the refinery executable was not built next to the tests (looked in \(candidates.map(\.path)))")
-    }
-
     private func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = ["judge", "code-tests"] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try RefineryBinary.run(["judge", "code-tests"] + arguments, stdin: stdin)
+        return Run(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     private func write(_ text: String, _ name: String = "program.py") throws -> URL {

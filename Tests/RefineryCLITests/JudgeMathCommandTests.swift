@@ -9,38 +9,9 @@ final class JudgeMathCommandTests: XCTestCase {
         let stderr: String
     }
 
-    /// The `refinery` executable next to the test bundle (SwiftPM puts products and test bundles in one folder);
-    /// `REFINERY_BINARY` overrides.
-    static func binaryURL() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["REFINERY_BINARY"] {
-            return URL(fileURLWithPath: path)
-        }
-        var folders = [Bundle.main.bundleURL]
-        #if os(macOS)
-        folders += Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }
-            .map { $0.bundleURL.deletingLastPathComponent() }
-        #endif
-        for folder in folders {
-            let candidate = folder.appendingPathComponent("refinery")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw XCTSkip("refinery binary not found next to the tests (looked in \(folders.map(\.path)))")
-    }
-
     func run(_ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = try JudgeMathCommandTests.binaryURL()
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try RefineryBinary.run(arguments)
+        return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     func json(_ output: Output) throws -> [String: Any] {

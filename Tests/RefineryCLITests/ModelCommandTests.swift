@@ -24,33 +24,9 @@ final class ModelCommandTests: XCTestCase {
         return url.path
     }
 
-    /// The `refinery` executable next to the test bundle (both are build products of the same package).
-    private func binary() throws -> URL {
-        var candidates: [URL] = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        for directory in candidates {
-            let url = directory.appendingPathComponent("refinery")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("the refinery executable was not built next to the tests (looked in \(candidates.map(\.path)))")
-    }
-
     private func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = ["model"] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let result = Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try RefineryBinary.run(["model"] + arguments)
+        let result = Run(status: output.status, stdout: output.stdout, stderr: output.stderr)
         if result.status != 0, result.stderr.contains("Unknown subcommand") || result.stderr.contains("Unexpected argument 'model'") {
             throw XCTSkip("`refinery model` is not registered in main.swift yet")
         }

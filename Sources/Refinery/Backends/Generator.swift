@@ -39,6 +39,20 @@ public struct GenerationOutput: Sendable, Hashable {
     }
 }
 
+/// A request the backend cannot serve (e.g. a prompt longer than the model's context): the sample is rejected
+/// with `generate:<reason>` and the run goes on.
+public struct GenerationRefusal: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var detail: String
+
+    public init(reason: String, detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "\(reason): \(detail)" }
+}
+
 /// Produces completions. Implementations batch concurrent calls themselves (the local runtime decodes all
 /// in-flight requests together), so callers simply issue many requests at once.
 ///

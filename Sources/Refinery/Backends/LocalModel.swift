@@ -73,7 +73,7 @@ public final class LocalModel: Generator, ScoringModel {
             result = try await engine.generate(prompt: prompt, parameters: parameters, shouldStop: shouldStop)
         } catch let error as EngineError {
             if case .tooLong = error {
-                throw RefineryError.input("prompt too long for the model: \(error)")
+                throw GenerationRefusal(reason: "prompt_too_long", detail: "\(error)")
             }
             throw RefineryError.internal("generation failed: \(error)")
         }

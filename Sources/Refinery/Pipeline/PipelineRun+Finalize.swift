@@ -12,8 +12,9 @@ extension PipelineRun {
     }
 
     /// Chooses which judged samples are kept, deterministically: candidates are ranked by score (then record id,
-    /// then sample id) and taken in that order. A candidate is rejected when it duplicates a record already taken
-    /// (`duplicate_of:<id>`), or breaks a diversity cap (`diversity:per_seed`, `diversity:per_source`,
+    /// then sample id) and taken in that order. A candidate is rejected when it duplicates a record already taken,
+    /// exactly or by MinHash near-duplicate search (`duplicate_of:<id>`), shares n-grams with a benchmark
+    /// (`contaminated:<file>`), or breaks a diversity cap (`diversity:per_seed`, `diversity:per_source`,
     /// `diversity:too_similar`). Samples kept or shipped by an earlier selection stay and count first.
     func select() throws {
         let judged = try ledger.samples(inStates: [.judged])
@@ -21,8 +22,8 @@ extension PipelineRun {
         let started = Date()
         let seeds = Dictionary(uniqueKeysWithValues: try ledger.seeds().map { ($0.ordinal, $0) })
         let fixed = try ledger.samples(inStates: [.kept, .accepted])
-        var selection = Selection(config: config, seeds: seeds)
-        for sample in fixed { selection.take(sample) }
+        var selection = try Selection(config: config, seeds: seeds)
+        for sample in fixed { try selection.take(sample) }
         let ranked = judged.sorted {
             if ($0.score ?? 0) != ($1.score ?? 0) { return ($0.score ?? 0) > ($1.score ?? 0) }
             if ($0.recordID ?? "") != ($1.recordID ?? "") { return ($0.recordID ?? "") < ($1.recordID ?? "") }
@@ -31,10 +32,10 @@ extension PipelineRun {
         var kept: [(id: Int64, cluster: String?)] = []
         var rejected: [(id: Int64, stage: String, reason: String, detail: String, cluster: String?)] = []
         for sample in ranked {
-            if let verdict = selection.rejection(for: sample) {
+            if let verdict = try selection.rejection(for: sample) {
                 rejected.append((sample.id, verdict.stage, verdict.reason, verdict.detail, verdict.cluster))
             } else {
-                selection.take(sample)
+                try selection.take(sample)
                 kept.append((sample.id, sample.recordID))
             }
         }

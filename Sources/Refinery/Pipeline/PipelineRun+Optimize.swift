@@ -101,7 +101,14 @@ extension PipelineRun {
         let seed = Hashing.seed53("\(configHash)|\(seedID)|\(sample.task)|\(sample.sampleIndex)|\(sample.kind)|"
                                   + "\(sample.round)|\(sample.attempt)|solve|\(job.attempt)")
         let prompt = try template.render(["problem": problem])
-        let output = try await generateWithRetry(GenerationRequest(prompt: prompt, sampling: difficulty.sampling, seed: seed))
+        let output: GenerationOutput
+        do {
+            output = try await generateWithRetry(GenerationRequest(prompt: prompt, sampling: difficulty.sampling, seed: seed))
+        } catch let refusal as GenerationRefusal {
+            try ledger.saveSolve(sampleID: job.sample.id, attempt: job.attempt, samplingSeed: seed, output: "",
+                                 solved: false, detail: "generate:\(refusal.reason)")
+            return
+        }
         var solved = false
         var detail = ""
         switch job.task.support.parseSolution(output.text, for: reference) {

@@ -49,7 +49,14 @@ extension PipelineRun {
         if sample.state == .pending {
             let (rendered, reference) = try renderPrompt(for: sample, seed: seed, task: task, parent: parent)
             let request = GenerationRequest(prompt: rendered, sampling: task.config.sampling, seed: sample.samplingSeed)
-            let generated = try await generateWithRetry(request)
+            let generated: GenerationOutput
+            do {
+                generated = try await generateWithRetry(request)
+            } catch let refusal as GenerationRefusal {
+                try ledger.saveJudging(sampleID: sample.id, parsed: nil, recordID: nil, judgments: [], score: nil,
+                                       rejection: ("generate", "generate:\(refusal.reason)", refusal.detail))
+                return SampleOutcome(passed: false)
+            }
             try ledger.saveGeneration(sampleID: sample.id, GenerationRecord(
                 promptRef: reference, prompt: rendered, output: generated.text,
                 finishReason: generated.finishReason.rawValue, promptTokens: generated.promptTokens,
@@ -162,6 +169,8 @@ extension PipelineRun {
                 return try await backend.generator.generate(request)
             } catch let error as RefineryError {
                 throw error
+            } catch let refusal as GenerationRefusal {
+                throw refusal
             } catch {
                 if attempt >= 2 { throw error }
                 attempt += 1

@@ -1,0 +1,149 @@
+import Foundation
+
+/// A benchmark item that a text overlaps.
+public struct BenchmarkMatch: Sendable, Hashable {
+    /// The benchmark file, as given.
+    public var benchmark: String
+    /// The item's line in that file.
+    public var line: Int
+    /// Distinct n-grams the text shares with the item.
+    public var sharedNGrams: Int
+
+    public init(benchmark: String, line: Int, sharedNGrams: Int) {
+        self.benchmark = benchmark
+        self.line = line
+        self.sharedNGrams = sharedNGrams
+    }
+
+    /// `file:line` of the benchmark item.
+    public var item: String { "\(benchmark):\(line)" }
+}
+
+/// N-gram overlap index over benchmark items, to keep evaluation data out of training data.
+///
+/// Texts are normalized (`.standard`: NFKC, case fold, punctuation to spaces, whitespace collapsed — so re-cased,
+/// re-spaced or re-punctuated copies still match) and cut into word n-grams (default 13). A text is contaminated
+/// by an item when they share at least `minMatches` distinct n-grams (an item with fewer n-grams than that must
+/// share all of them).
+///
+/// Short items: an item with fewer than `ngram` words is one gram of all its words, and matches any text that
+/// contains that word sequence (texts are also scanned with each such shorter length). A text shorter than `ngram`
+/// words is likewise one gram, so it matches a short item equal to it. Items with no words are ignored.
+public struct DecontaminationIndex: Sendable {
+    public let ngram: Int
+    public let minMatches: Int
+    public let normalization: TextNormalization
+    /// Benchmark names (file paths) in the order given.
+    public private(set) var benchmarks: [String] = []
+    /// Items indexed per benchmark.
+    public private(set) var itemCounts: [Int] = []
+    private var itemBenchmark: [Int32] = []
+    private var itemLine: [Int32] = []
+    private var itemGramCount: [Int32] = []
+    private var grams: [UInt64: [Int32]] = [:]
+    /// Word counts (< ngram) of short items; texts are also scanned with these gram lengths.
+    private var shortLengths = Set<Int>()
+
+    static let gramSeed: UInt64 = 0x4465_636F_6E74_616D  // "Decontam"
+
+    /// An empty index; add items with `add(benchmark:line:text:)`.
+    public init(ngram: Int = 13, minMatches: Int = 1,
+                normalization: TextNormalization = .standard) throws(RefineryError) {
+        guard (1...1024).contains(ngram) else { throw .usage("--ngram must be in 1...1024 (got \(ngram))") }
+        guard minMatches >= 1 else { throw .usage("--min-matches must be at least 1 (got \(minMatches))") }
+        self.ngram = ngram
+        self.minMatches = minMatches
+        self.normalization = normalization.union(.collapseWhitespace)
+    }
+
+    /// Loads benchmark JSONL or JSONL.zst files; `field` may name several comma-separated dotted paths.
+    /// - Throws: input errors with file and line for unreadable files, bad JSON or items without the field.
+    public init(benchmarks sources: [BenchmarkSource], ngram: Int = 13, minMatches: Int = 1,
+                normalization: TextNormalization = .standard) throws {
+        try self.init(ngram: ngram, minMatches: minMatches, normalization: normalization)
+        for source in sources {
+            try load(source)
+        }
+    }
+
+    /// Total items indexed.
+    public var itemCount: Int { itemLine.count }
+
+    /// Indexes one benchmark item.
+    public mutating func add(benchmark: String, line: Int, text: String) {
+        let benchmarkIndex: Int
+        if let existing = benchmarks.firstIndex(of: benchmark) {
+            benchmarkIndex = existing
+        } else {
+            benchmarkIndex = benchmarks.count
+            benchmarks.append(benchmark)
+            itemCounts.append(0)
+        }
+        let canonical = TextNormalizer.normalizedBytes(text, normalization)
+        if canonical.isEmpty { return }
+        let words = Self.wordCount(canonical)
+        if words < ngram { shortLengths.insert(words) }
+        let itemGrams = Set(DedupKernels.shingleHashes(canonical, ngram: ngram, seed: Self.gramSeed))
+        let item = Int32(itemLine.count)
+        itemBenchmark.append(Int32(benchmarkIndex))
+        itemLine.append(Int32(clamping: line))
+        itemGramCount.append(Int32(itemGrams.count))
+        itemCounts[benchmarkIndex] += 1
+        for gram in itemGrams {
+            grams[gram, default: []].append(item)
+        }
+    }
+
+    /// The benchmark items `text` overlaps, ordered by benchmark then line.
+    public func matches(text: String) -> [BenchmarkMatch] {
+        if grams.isEmpty { return [] }
+        let canonical = TextNormalizer.normalizedBytes(text, normalization)
+        if canonical.isEmpty { return [] }
+        let words = Self.wordCount(canonical)
+        var textGrams = Set(DedupKernels.shingleHashes(canonical, ngram: ngram, seed: Self.gramSeed))
+        for length in shortLengths where length <= words && length != words {
+            textGrams.formUnion(DedupKernels.shingleHashes(canonical, ngram: length, seed: Self.gramSeed))
+        }
+        var shared: [Int32: Int] = [:]
+        for gram in textGrams {
+            guard let items = grams[gram] else { continue }
+            for item in items { shared[item, default: 0] += 1 }
+        }
+        let hits = shared.filter { $0.value >= min(minMatches, Int(itemGramCount[Int($0.key)])) }.keys
+            .sorted { (itemBenchmark[Int($0)], itemLine[Int($0)], $0) < (itemBenchmark[Int($1)], itemLine[Int($1)], $1) }
+        return hits.map { item in
+            BenchmarkMatch(benchmark: benchmarks[Int(itemBenchmark[Int(item)])], line: Int(itemLine[Int(item)]),
+                           sharedNGrams: shared[item] ?? 0)
+        }
+    }
+
+    /// Whether `text` overlaps any benchmark item.
+    public func isContaminated(_ text: String) -> Bool {
+        !matches(text: text).isEmpty
+    }
+
+    private mutating func load(_ source: BenchmarkSource) throws {
+        let selector = try FieldSelector(source.field)
+        let url = URL(fileURLWithPath: source.path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RefineryError.usage("benchmark file not found", at: SourceLocation(file: source.path))
+        }
+        let options = DatasetReadOptions(field: selector)
+        var added = false
+        for result in LineReader(url: url, displayName: source.path) {
+            let line = try result.get()
+            if DatasetRecord.isBlank(line.bytes) { continue }
+            let record = try DatasetRecord.parse(line, file: 0, name: source.path, options: options)
+            add(benchmark: source.path, line: line.number, text: record.text)
+            added = true
+        }
+        if !added, !benchmarks.contains(source.path) {
+            benchmarks.append(source.path)
+            itemCounts.append(0)
+        }
+    }
+
+    static func wordCount(_ canonical: [UInt8]) -> Int {
+        canonical.isEmpty ? 0 : canonical.reduce(1) { $1 == 0x20 ? $0 + 1 : $0 }
+    }
+}
