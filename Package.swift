@@ -57,7 +57,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MoETests", dependencies: ["MoE"], exclude: ["Fixtures", "Tokenizer/Fixtures"]),
-        .testTarget(name: "RefineryTests", dependencies: ["Refinery", "MoE"], exclude: ["Math/Gold", "Code/Gold"]),
+        .testTarget(name: "RefineryTests", dependencies: ["Refinery", "MoE"], exclude: ["Math/Gold", "Code/Gold", "Judges/Gold"]),
         .testTarget(name: "RefineryCLITests", dependencies: ["Refinery"]),
     ]
 )

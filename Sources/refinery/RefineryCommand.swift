@@ -10,7 +10,8 @@ struct RefineryCommand: AsyncParsableCommand {
         version: RefineryInfo.version,
         subcommands: [
             RunCommand.self, StatusCommand.self, AuditCommand.self, InspectCommand.self, VerifyCommand.self,
-            DedupCommand.self, DecontaminateCommand.self, ModelCommand.self, JudgeCommand.self, BenchCommand.self,
+            ExportCommand.self, DedupCommand.self, DecontaminateCommand.self, ModelCommand.self, JudgeCommand.self,
+            BenchCommand.self,
         ]
     )
 

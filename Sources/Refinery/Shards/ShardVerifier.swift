@@ -32,11 +32,14 @@ public struct ShardVerifier {
         var report = Report(manifestURL: manifestURL)
         var ids: [String: String] = [:]
         var listed = Set<String>()
+        // Exports in the `text` format hold {"id","task","text"} records, not the full schema.
+        let textFormat = manifest.extra.first { $0.0 == "format" }?.1.stringValue == "text"
         for shard in manifest.shards {
             let url = root.appendingPathComponent(shard.file)
             listed.insert(url.standardizedFileURL.path)
             report.shardsChecked += 1
-            report.problems += check(shard: shard, url: url, ids: &ids, records: &report.records)
+            report.problems += check(shard: shard, url: url, textFormat: textFormat, ids: &ids,
+                                     records: &report.records)
         }
         // Shard files on disk that the manifest does not list.
         let folders = Set(manifest.shards.map { root.appendingPathComponent($0.file).deletingLastPathComponent() })
@@ -53,7 +56,8 @@ public struct ShardVerifier {
         return report
     }
 
-    private func check(shard: Manifest.Shard, url: URL, ids: inout [String: String], records: inout Int) -> [String] {
+    private func check(shard: Manifest.Shard, url: URL, textFormat: Bool, ids: inout [String: String],
+                       records: inout Int) -> [String] {
         var problems: [String] = []
         let name = url.path
         guard FileManager.default.fileExists(atPath: name) else { return ["\(name): missing"] }
@@ -74,7 +78,8 @@ public struct ShardVerifier {
                 note("\(name):\(lineNumber): not a JSON object")
                 return
             }
-            for problem in RecordSchema.validate(value) { note("\(name):\(lineNumber): \(problem)") }
+            let found = textFormat ? Self.validateText(value) : RecordSchema.validate(value)
+            for problem in found { note("\(name):\(lineNumber): \(problem)") }
             if let id = value["id"]?.stringValue {
                 if let first = ids[id] {
                     note("\(name):\(lineNumber): duplicate id \(id) (first at \(first))")
@@ -104,6 +109,19 @@ public struct ShardVerifier {
             problems.append("\(name): \(recordProblems - maxProblemsPerShard) more record problems not shown")
         }
         records += lineNumber
+        return problems
+    }
+
+    /// The `text` export format: exactly the string fields id, task and text.
+    static func validateText(_ record: JSONValue) -> [String] {
+        guard case .object(let pairs) = record else { return ["record: expected an object"] }
+        var problems: [String] = []
+        for name in ["id", "task", "text"] where record[name]?.stringValue == nil {
+            problems.append("\(name): missing or not a string")
+        }
+        for key in pairs.map(\.0) where !["id", "task", "text"].contains(key) {
+            problems.append("\(key): unexpected field")
+        }
         return problems
     }
 }
