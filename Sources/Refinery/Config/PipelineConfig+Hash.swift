@@ -35,6 +35,9 @@ extension PipelineConfig {
                                 ("min_score", .double(minScore))])
             case .likelihood(let maxNLL):
                 return .object([("kind", .string("likelihood")), ("max_nll", .double(maxNLL))])
+            case .selfConsistency(let prompt, let samples, let agreement):
+                return .object([("kind", .string("self_consistency")), ("prompt", try fileHash(prompt)),
+                                ("samples", .int(samples)), ("agreement", .double(agreement))])
             }
         }
         let tasks: [JSONValue] = try self.tasks.map { task in

@@ -219,9 +219,15 @@ extension PipelineConfig {
                 minScore: try mapping.optional("min_score")?.double(in: 0...10) ?? 0)
         case "likelihood":
             judge = .likelihood(maxNLL: try mapping.required("max_nll").double(in: 0...1000))
+        case "self_consistency":
+            if kind != .math { throw kindNode.error("self_consistency judges math tasks only") }
+            judge = .selfConsistency(
+                prompt: try resolver.existing(mapping.required("prompt"), what: "solve template"),
+                samples: try mapping.optional("samples")?.int(in: 1...64) ?? 4,
+                agreement: try mapping.optional("agreement")?.double(in: 0...1) ?? 0.5)
         default:
-            throw kindNode.error(
-                "unknown judge kind \"\(judgeKind)\" (expected math_answer, code_tests, rubric or likelihood)")
+            throw kindNode.error("unknown judge kind \"\(judgeKind)\" (expected math_answer, code_tests, rubric, "
+                                 + "likelihood or self_consistency)")
         }
         try mapping.finish()
         return judge

@@ -133,6 +133,9 @@ public enum JudgeConfig: Sendable, Hashable, Codable {
     case rubric(prompt: String, minScore: Double)
     /// Mean token negative log-likelihood of the completion under the model.
     case likelihood(maxNLL: Double)
+    /// Solve the problem `samples` times with a solve template; pass when the majority answer agrees with the
+    /// sample's answer in at least `agreement` of the solutions.
+    case selfConsistency(prompt: String, samples: Int, agreement: Double)
 
     public var name: String {
         switch self {
@@ -140,6 +143,7 @@ public enum JudgeConfig: Sendable, Hashable, Codable {
         case .codeTests: "code_tests"
         case .rubric: "rubric"
         case .likelihood: "likelihood"
+        case .selfConsistency: "self_consistency"
         }
     }
 }

@@ -28,7 +28,7 @@ public struct PipelineAssembly: Sendable {
     }
 
     static func makeTask(_ task: TaskConfig, backend: PipelineBackend) throws -> TaskRuntime {
-        let judges = try task.judges.map { try makeJudge($0, backend: backend) }
+        let judges = try task.judges.map { try makeJudge($0, sampling: task.sampling, backend: backend) }
         let support: any TaskSupport
         switch task.kind {
         case .math:
@@ -43,7 +43,9 @@ public struct PipelineAssembly: Sendable {
         return try TaskRuntime(config: task, support: support, judges: judges)
     }
 
-    static func makeJudge(_ judge: JudgeConfig, backend: PipelineBackend) throws -> any SampleJudge {
+    static func makeJudge(_ judge: JudgeConfig, sampling: SamplingConfig, backend: PipelineBackend) throws
+        -> any SampleJudge
+    {
         switch judge {
         case .mathAnswer(let requireAnnotations):
             return MathAnswerJudge(requireAnnotations: requireAnnotations)
@@ -60,6 +62,10 @@ public struct PipelineAssembly: Sendable {
                 throw RefineryError.usage("the likelihood judge needs a model that returns token probabilities")
             }
             return LikelihoodJudge(maxNLL: maxNLL, model: scorer)
+        case .selfConsistency(let prompt, let samples, let agreement):
+            return SelfConsistencyJudge(template: try PromptTemplate(url: URL(fileURLWithPath: prompt)),
+                                        samples: samples, agreement: agreement, sampling: sampling,
+                                        generator: backend.generator)
         }
     }
 }
