@@ -42,5 +42,5 @@ struct JudgeCommand: AsyncParsableCommand {
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [BenchDedupCommand.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [BenchModelCommand.self, BenchDedupCommand.self])
 }

@@ -26,11 +26,7 @@ final class ModelCommandTests: XCTestCase {
 
     private func run(_ arguments: [String]) throws -> Run {
         let output = try RefineryBinary.run(["model"] + arguments)
-        let result = Run(status: output.status, stdout: output.stdout, stderr: output.stderr)
-        if result.status != 0, result.stderr.contains("Unknown subcommand") || result.stderr.contains("Unexpected argument 'model'") {
-            throw XCTSkip("`refinery model` is not registered in main.swift yet")
-        }
-        return result
+        return Run(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     private func logits(_ run: Run) throws -> [[Double]] {

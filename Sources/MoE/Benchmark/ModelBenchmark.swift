@@ -206,7 +206,14 @@ public enum ModelBenchmark {
         let firsts = times.compactMap(\.first), lasts = times.compactMap(\.last)
         guard let prefillsDone = firsts.max(), let end = lasts.max() else { return result }
         let total = times.reduce(0) { $0 + $1.count }
-        result.windowTokens = times.reduce(0) { $0 + $1.filter { $0 > prefillsDone }.count }
+        // Tokens of one step are sampled microseconds apart, steps a forward pass apart: half the shortest gap
+        // between a request's consecutive tokens separates the last prefill's step from the steps after it.
+        var shortestGap = UInt64.max
+        for request in times where request.count >= 2 {
+            for i in 1..<request.count { shortestGap = min(shortestGap, request[i] - request[i - 1]) }
+        }
+        let cut = shortestGap == .max ? prefillsDone : prefillsDone + shortestGap / 2
+        result.windowTokens = times.reduce(0) { $0 + $1.filter { $0 > cut }.count }
         result.windowSeconds = Double(end - prefillsDone) / 1e9
         result.windowRate = result.windowSeconds > 0 ? Double(result.windowTokens) / result.windowSeconds : 0
         let wall = Double(end - start) / 1e9
