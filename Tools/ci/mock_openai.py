@@ -1,0 +1,57 @@
+"""A tiny OpenAI-compatible /v1/completions server for tests of the remote backend (loopback only).
+
+usage: python3 Tools/ci/mock_openai.py PORT_FILE
+Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, serves until killed. Completions are a fixed math
+completion whose numbers come from the request's seed; with "echo" it returns per-character "tokens" with
+text_offset and token_logprobs (-0.5 each) like vLLM's legacy completions API. A prompt containing "FAIL-ONCE"
+fails with HTTP 503 the first time it is seen, to exercise retries.
+"""
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+seen_failures = set()
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        if self.path.rstrip("/") != "/v1/completions":
+            self.send_error(404)
+            return
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        prompt = body.get("prompt", "")
+        if "FAIL-ONCE" in prompt and prompt not in seen_failures:
+            seen_failures.add(prompt)
+            self.send_error(503, "try again")
+            return
+        if body.get("echo"):
+            tokens = list(prompt)
+            choice = {"text": prompt, "finish_reason": "length",
+                      "logprobs": {"tokens": tokens, "text_offset": list(range(len(prompt))),
+                                   "token_logprobs": [None] + [-0.5] * (len(tokens) - 1)}}
+        else:
+            n = int(body.get("seed", 0)) % 9 + 1
+            text = (f"Ana buys {n} pens at 2 dollars each. How much does she pay?\n\nSolution:\n"
+                    f"She pays {n}*2 = <<{n}*2={n * 2}>>{n * 2} dollars.\n#### {n * 2}")
+            choice = {"text": text, "finish_reason": "stop"}
+        payload = json.dumps({"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4,
+                                                             "completion_tokens": 20}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def main() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(sys.argv[1], "w", encoding="utf-8") as handle:
+        handle.write(str(server.server_address[1]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
