@@ -16,16 +16,17 @@ final class CrashRecoveryTests: XCTestCase {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("refinery-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         addTeardownBlock { [root] in try? FileManager.default.removeItem(at: root!) }
-        // No judges: every completion that parses is accepted, so the shard-writing crash points are reached.
+        // No judges: every completion that parses is accepted, so the shard-writing crash points are reached. The
+        // held-out passages are like the model's training passages, so nearly every completion parses.
         let yaml = """
             name: crash
-            seeds: { corpus: \(repository.appendingPathComponent("Corpora/seeds").path), chunk: { min_chars: 200, max_chars: 700 }, limit: 4 }
+            seeds: { corpus: \(repository.appendingPathComponent("Tools/train/data/heldout-seeds.jsonl").path), chunk: { min_chars: 50, max_chars: 2000 }, limit: 4 }
             model: { path: \(model.path), batch: 8, threads: 2 }
             tasks:
               - name: math
                 prompt: \(repository.appendingPathComponent("Prompts/math/generate.mustache").path)
                 samples_per_seed: 3
-                sampling: { temperature: 0.7, top_p: 0.95, max_tokens: 200 }
+                sampling: { temperature: 0.7, top_p: 0.95, max_tokens: 256 }
                 judges: []
             output: { shard_bytes: 700B, zstd_level: 3 }
             """
