@@ -232,22 +232,10 @@ final class DedupWorkspace {
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("dedup workspace read failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("dedup workspace read", file: url) { try queue.read(body) }
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.write(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("dedup workspace write failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("dedup workspace write", file: url) { try queue.write(body) }
     }
 }

@@ -160,23 +160,11 @@ public final class PersistentDedupIndex: Sendable {
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("dedup index read failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("dedup index read", file: url) { try queue.read(body) }
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.write(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("dedup index write failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("dedup index write", file: url) { try queue.write(body) }
     }
 }
 

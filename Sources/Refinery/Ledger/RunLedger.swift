@@ -42,23 +42,11 @@ public final class RunLedger: Sendable {
 
     /// Runs a write transaction, mapping database errors to internal errors with the ledger's path.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.write(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("ledger write failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("ledger write", file: url) { try pool.write(body) }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw RefineryError.internal("ledger read failed: \(error)", at: SourceLocation(file: url.path))
-        }
+        try mappingDatabaseErrors("ledger read", file: url) { try pool.read(body) }
     }
 
     // MARK: Run information

@@ -47,16 +47,14 @@ public final class ProgressReporter: Sendable {
 
     /// Starts a stage with `total` items (0 when unknown).
     public func begin(_ stage: String, total: Int) {
-        let line = state.withLock { state -> String? in
+        state.withLock { state in
             state.stage = stage
             state.total = total
             state.done = 0
             state.counters = [:]
             state.stageStarted = Date()
             state.lastPrint = .distantPast
-            return nil
         }
-        _ = line
         log("\(stage): \(total) to do")
     }
 
