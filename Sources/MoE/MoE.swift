@@ -4,7 +4,7 @@ public enum MoERuntime {
     /// Version of the runtime, reported by `refinery model info` and recorded with generated samples.
     public static let version = "0.1.0"
 
-    /// The instruction-set level the kernels use on this CPU ("avx512", "avx2+fma" or "scalar"), chosen at run
+    /// The instruction-set level the kernels use on this CPU ("avx512+vnni", "avx512", "avx2+fma" or "scalar"), chosen at run
     /// time from the CPU's features.
     public static var kernelLevel: String { Kernels.cpuLevelName }
 }

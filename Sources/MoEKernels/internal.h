@@ -31,6 +31,35 @@ void mk_axpy_f32_avx2(float a, const float *x, float *y, int64_t n);
 float mk_dot_f32_avx512(const float *a, const float *b, int64_t n);
 void mk_axpy_f32_avx512(float a, const float *x, float *y, int64_t n);
 
+// MARK: - Integer-activation (q8) kernels: quant_q8.c, dot_q8_avx2.c, dot_q8_avx512.c
+
+/// Blocks per packed group (one int32 lane per 32-element block): 8 at AVX2, 16 at AVX-512 + VNNI.
+#define MK_Q8_LANES_AVX2 8
+#define MK_Q8_LANES_AVX512 16
+
+/// Packed activations of one token for the SIMD levels, per group of G blocks (the last one zero-padded):
+///   q[8][G][4]: vector m (64 bytes at AVX-512, 32 at AVX2), lane i = bytes 4m..4m+3 of block i of the group, so
+///               the integer dot products of 8 vectors against weights packed the same way leave block i's exact
+///               sum in lane i (vectors 0..3 cover elements 0..15 of each block, vectors 4..7 elements 16..31);
+///   dx[G]:      the blocks' scales (float);
+///   b0[G], b1[G]: per-type terms (int32, or float bits for Q4_K), see mk_q8_pack_avx2 / mk_q8_pack_avx512.
+#define MK_Q8_GROUP_BYTES(G) (44 * (G))
+
+/// out[t] = dot(row, activations of token t) for t < nt (nt <= MK_MAX_NT). xs[t]: the token's packed groups at the
+/// SIMD levels, its mk_block_q8 array at the scalar level. Each out[t] is computed with the same sequence of
+/// floating-point operations whatever nt is.
+typedef void (*mk_q8_dot_fn)(const uint8_t *row, const uint8_t *const *xs, int nt, int64_t k, float *out);
+
+mk_q8_dot_fn mk_q8_dot_avx2(int type);
+mk_q8_dot_fn mk_q8_dot_avx512(int type);
+
+/// Packs one token's nb blocks for the level's kernels of `type` (nb > 0; out 64-byte aligned, ceil(nb / G) groups).
+/// b0 and b1 hold what the kernel adds to its integer sums: Q4_0 -8 * (s0 + s1); Q6_K -32 * s0 and -32 * s1;
+/// Q8_0 -128 * (s0 + s1) at AVX-512 (whose kernel offsets the weights to unsigned) and 0 at AVX2 (sign trick);
+/// for Q4_K, b0 is the float s0 + s1 that multiplies the mins.
+void mk_q8_pack_avx2(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out);
+void mk_q8_pack_avx512(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out);
+
 static inline float mk_load_half(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
@@ -55,6 +84,21 @@ static inline void mk_q4k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_
         *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
         *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
     }
+}
+
+/// Q4_K scales and mins of the 8 sub-blocks (6 bits each) from the 12 packed bytes, as 8 bytes each
+/// (byte j of *scales and *mins = what mk_q4k_scale_min gives for sub-block j; little-endian hosts).
+static inline void mk_q4k_unpack_scales(const uint8_t *s, uint64_t *scales, uint64_t *mins) {
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    const uint32_t m03 = u[1] & k1;
+    u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    u[2] = m03;
+    u[0] &= k1;
+    *scales = (uint64_t)u[0] | ((uint64_t)u[1] << 32);
+    *mins = (uint64_t)u[2] | ((uint64_t)u[3] << 32);
 }
 
 /// Scalar block decoders (also the dequantisation routines of the C side).

@@ -44,6 +44,9 @@ struct BenchModelCommand: AsyncParsableCommand {
                                                                      visibility: .hidden))
     var copyMegabytes = 256
 
+    @Option(name: .long, help: "Activations against quantised weights: int8 (fast path) or float (exact path).")
+    var activations = "int8"
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -67,6 +70,10 @@ struct BenchModelCommand: AsyncParsableCommand {
             options.threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             options.seed = seed
             options.copyBufferBytes = copyMegabytes << 20
+            guard let precision = ActivationPrecision(rawValue: activations) else {
+                throw RefineryError.usage("unknown --activations \"\(activations)\" (expected int8 or float)")
+            }
+            options.activations = precision
             let report: ModelBenchmarkReport
             do {
                 report = try await ModelBenchmark.run(file: file, options: options)

@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import MoE
 
-/// `refinery model info|generate|logits`: inspect and run a GGUF model with the bundled MoE runtime.
+/// `refinery model info|generate|logits|synthesize`: inspect and run a GGUF model with the bundled MoE runtime.
 /// Exit codes: 1 usage/config error, 2 input error (unreadable or malformed model; the message names the byte
 /// offset), 3 internal error.
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect and run GGUF models with the bundled MoE runtime.",
-        subcommands: [ModelInfoCommand.self, ModelGenerateCommand.self, ModelLogitsCommand.self]
+        subcommands: [ModelInfoCommand.self, ModelGenerateCommand.self, ModelLogitsCommand.self,
+                      ModelSynthesizeCommand.self]
     )
 }
 
@@ -59,6 +60,10 @@ struct ModelLogitsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "One row per input position instead of the last position only.")
     var allPositions = false
 
+    @Option(name: .long, help: ArgumentHelp("Activations against quantised weights: float or int8.",
+                                            discussion: "float is exact (logits default); int8 is fast (generate default)."))
+    var activations: ActivationPrecision?
+
     @Option(name: .long, help: "Kernel threads.")
     var threads = 2
 
@@ -71,7 +76,8 @@ struct ModelLogitsCommand: AsyncParsableCommand {
             let indices = allPositions ? Array(ids.indices) : [ids.count - 1]
             let output = try languageModel.forward(
                 ForwardBatch(entries: [.init(slot: cache.newSequence(), tokens: ids, logitIndices: indices)]),
-                cache: cache, context: ForwardContext(threads: max(1, threads)))
+                cache: cache, context: ForwardContext(threads: max(1, threads),
+                                                      activations: activations ?? .float))
             var text = "{\"logits\": ["
             for row in 0..<output.rowCount {
                 if row > 0 { text += ", " }
@@ -129,6 +135,10 @@ struct ModelGenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON {text, tokens, finish_reason, prompt_tokens, ...}.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Activations against quantised weights: float or int8.",
+                                            discussion: "float is exact (logits default); int8 is fast (generate default)."))
+    var activations: ActivationPrecision?
+
     @Option(name: .long, help: "Kernel threads.")
     var threads = 2
 
@@ -156,7 +166,8 @@ struct ModelGenerateCommand: AsyncParsableCommand {
             repetitionWindow: repetitionWindow, seed: seed, maxTokens: maxTokens, stopTokenIDs: stopIDs)
         let stops: [String] = stop.filter { !$0.isEmpty }
         let engine = InferenceEngine(model: languageModel, threads: threads, maxBatchTokens: 512, maxSequences: 1,
-                                     cacheTokens: min(languageModel.contextLength, ids.count + maxTokens + 1))
+                                     cacheTokens: min(languageModel.contextLength, ids.count + maxTokens + 1),
+                                     activations: activations ?? .int8)
         defer { engine.shutdown() }
         let decode: @Sendable ([Int32]) -> String = { tokens in (try? tokenizer.decode(tokens)) ?? "" }
         var shouldStop: (@Sendable ([Int32]) -> Bool)?
@@ -298,3 +309,5 @@ enum ModelCLI {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension ActivationPrecision: ExpressibleByArgument {}

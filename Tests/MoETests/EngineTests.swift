@@ -9,10 +9,11 @@ final class EngineTests: XCTestCase {
     }
 
     /// Greedy decoding by hand through `forward`, one sequence.
-    func manualGreedy(_ model: HunyuanMoEModel, prompt: [Int32], count: Int) throws -> [Int32] {
+    func manualGreedy(_ model: HunyuanMoEModel, prompt: [Int32], count: Int,
+                      activations: ActivationPrecision = .float) throws -> [Int32] {
         let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength)
         let slot = cache.newSequence()
-        let context = ForwardContext(threads: 1)
+        let context = ForwardContext(threads: 1, activations: activations)
         var out = try model.forward(ForwardBatch(entries: [.init(slot: slot, tokens: prompt,
                                                                  logitIndices: [prompt.count - 1])]),
                                     cache: cache, context: context)
@@ -39,17 +40,70 @@ final class EngineTests: XCTestCase {
     /// The same request alone, in a batch of other requests (prefill and decode mixed, different chunking) and with
     /// different thread counts gives bit-identical logits and tokens.
     func testBatchInvariance() async throws {
-        let model = try loadModel()
+        try await checkBatchInvariance(try loadModel(), activations: .float)
+    }
+
+    /// The int8 fast path keeps the same guarantee, for both integer kernel families (Q8_0 and the K-quants).
+    func testBatchInvarianceWithInt8Activations() async throws {
+        for type in [GGMLType.q8_0, .q4_K] {
+            let model = try Self.quantizedModel(type)
+            try await checkBatchInvariance(model, activations: .int8)
+            let prompt: [Int32] = [3, 14, 15, 9, 26, 5]
+            let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 16, maxSequences: 4,
+                                         activations: .int8)
+            let result = try await engine.generate(prompt: prompt, parameters: .greedy(maxTokens: 10))
+            XCTAssertEqual(result.tokens, try manualGreedy(model, prompt: prompt, count: 10, activations: .int8),
+                           "\(type)")
+        }
+    }
+
+    /// The int8 path's logits stay close to the exact path's (8-bit activations lose ~0.5% per product).
+    func testInt8ActivationsStayCloseToFloat() throws {
+        for type in [GGMLType.q8_0, .q4_K] {
+            let model = try Self.quantizedModel(type)
+            let prompt: [Int32] = [7, 1, 8, 2, 8, 1, 8, 2, 8, 40, 41, 42]
+            var rows: [ActivationPrecision: [Float]] = [:]
+            for precision in ActivationPrecision.allCases {
+                let cache = KVCache(layout: model.cacheLayout, maxTokens: 64, maxPositions: model.contextLength)
+                let out = try model.forward(
+                    ForwardBatch(entries: [.init(slot: cache.newSequence(), tokens: prompt,
+                                                 logitIndices: Array(prompt.indices))]),
+                    cache: cache, context: ForwardContext(threads: 2, activations: precision))
+                rows[precision] = out.logits
+            }
+            let exact = try XCTUnwrap(rows[.float]), fast = try XCTUnwrap(rows[.int8])
+            XCTAssertNotEqual(exact, fast, "\(type): the int8 path should actually run")
+            let scale = exact.map { abs($0) }.max() ?? 1
+            let worst = zip(exact, fast).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(worst / scale, 0.03, "\(type): int8 logits drift \(worst) on a scale of \(scale)")
+        }
+    }
+
+    static func quantizedModel(_ type: GGMLType) throws -> HunyuanMoEModel {
+        var config = TinyModelConfig()
+        config.weightType = type
+        if type.blockSize == 256 {
+            config.embedding = 256
+            config.headDim = 64
+            config.expertLength = 256
+            config.sharedLength = 256
+        }
+        return try config.load()
+    }
+
+    func checkBatchInvariance(_ model: HunyuanMoEModel, activations: ActivationPrecision) async throws {
         let prompt: [Int32] = [7, 1, 8, 2, 8, 1, 8, 2, 8]
         let sampling = SamplingParameters(temperature: 0.9, topP: 0.95, seed: 42, maxTokens: 12)
 
-        let alone = InferenceEngine(model: model, threads: 1, maxBatchTokens: 64, maxSequences: 1)
+        let alone = InferenceEngine(model: model, threads: 1, maxBatchTokens: 64, maxSequences: 1,
+                                    activations: activations)
         let aloneDistribution = try await alone.nextTokenLogProbabilities(prompt: prompt)
         let aloneTokens = try await alone.generate(prompt: prompt, parameters: sampling).tokens
         let aloneScores = try await alone.logProbabilities(prompt: prompt, continuation: aloneTokens)
 
         for (threads, batchTokens) in [(2, 5), (3, 64), (2, 16)] {
-            let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: batchTokens, maxSequences: 8)
+            let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: batchTokens, maxSequences: 8,
+                                         activations: activations)
             async let others: [[Int32]] = withThrowingTaskGroup(of: [Int32].self) { group in
                 for i in 0..<5 {
                     group.addTask {

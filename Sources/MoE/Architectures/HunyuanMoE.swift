@@ -303,7 +303,7 @@ public final class HunyuanMoEModel: LanguageModel, ModelArchitecture {
         Kernels.rmsnorm(x, rows: rows, weight: outputNorm, epsilon: hp.rmsEpsilon, into: normed)
         let logits = context.buffer(Scratch.logits.rawValue, rows * hp.vocabularySize)
         Kernels.matmul([.init(weight: output, input: normed, inputStride: d, tokens: rows, output: logits,
-                              outputStride: hp.vocabularySize)], pool: context.pool)
+                              outputStride: hp.vocabularySize)], context: context)
         let values = Array(UnsafeBufferPointer(start: logits, count: rows * hp.vocabularySize))
         return ForwardOutput(vocabularySize: hp.vocabularySize, logits: values)
     }

@@ -19,6 +19,8 @@ public struct ModelBenchmarkOptions: Sendable, Hashable {
     /// Size of the memcpy buffer for the copy bandwidth, and how many copies (the best one counts).
     public var copyBufferBytes = 256 << 20
     public var copyRepetitions = 4
+    /// Activations of products against quantised weights.
+    public var activations: ActivationPrecision = .int8
 
     public init() {}
 }
@@ -28,6 +30,8 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
     public var architecture: String
     public var threads: Int
     public var kernelLevel: String
+    /// `int8` or `float` (see `ActivationPrecision`).
+    public var activations: String
     /// Prefill: `promptTokens` tokens over the time from admission to the first sampled token.
     public var promptTokens: Int
     public var promptTokensPerSecond: Double
@@ -61,6 +65,7 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case architecture, threads, batch, notes
         case kernelLevel = "kernel_level"
+        case activations
         case promptTokens = "prompt_tokens"
         case promptTokensPerSecond = "prompt_tokens_per_second"
         case decodePromptTokens = "decode_prompt_tokens"
@@ -82,6 +87,7 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         try c.encode(architecture, forKey: .architecture)
         try c.encode(threads, forKey: .threads)
         try c.encode(kernelLevel, forKey: .kernelLevel)
+        try c.encode(activations, forKey: .activations)
         try c.encode(promptTokens, forKey: .promptTokens)
         try c.encode(promptTokensPerSecond, forKey: .promptTokensPerSecond)
         try c.encode(decodePromptTokens, forKey: .decodePromptTokens)
@@ -105,7 +111,7 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         func rate(_ v: Double) -> String { String(format: "%.1f", v) }
         func gb(_ v: Double) -> String { String(format: "%.2f GB/s", v / 1e9) }
         var lines = [
-            "model: \(architecture), \(threads) threads, kernels \(kernelLevel)",
+            "model: \(architecture), \(threads) threads, kernels \(kernelLevel), \(activations) activations",
             "prefill:        \(rate(promptTokensPerSecond)) tokens/s (\(promptTokens)-token prompt)",
             "decode:         \(rate(decodeTokensPerSecond)) tokens/s (\(generateTokens) new tokens after "
                 + "\(decodePromptTokens) prompt tokens, single stream)",
@@ -147,7 +153,8 @@ public enum ModelBenchmark {
         let threads = max(1, options.threads)
         let cacheTokens = max(promptLength + 1, decodePrompt + generate, batch * (decodePrompt + batchGenerate)) + 64
         let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: max(512, batch),
-                                     maxSequences: batch, cacheTokens: cacheTokens)
+                                     maxSequences: batch, cacheTokens: cacheTokens,
+                                     activations: options.activations)
         defer { engine.shutdown() }
         var random = SeededGenerator(seed: options.seed)
         func prompt(_ count: Int) -> [Int32] {
@@ -172,6 +179,7 @@ public enum ModelBenchmark {
         let bandwidth = copyBandwidth(bytes: options.copyBufferBytes, repetitions: options.copyRepetitions)
         return ModelBenchmarkReport(
             architecture: model.architecture, threads: threads, kernelLevel: MoERuntime.kernelLevel,
+            activations: options.activations.rawValue,
             promptTokens: promptLength, promptTokensPerSecond: promptRate, decodePromptTokens: decodePrompt,
             generateTokens: generate, decodeTokensPerSecond: decodeRate, batch: batch,
             batchGenerateTokens: batchGenerate, aggregateTokensPerSecond: batched.windowRate,

@@ -19,12 +19,13 @@ final class EngineCore: @unchecked Sendable {
     private let cache: KVCache
     private let context: ForwardContext
 
-    init(model: any LanguageModel, threads: Int, maxBatchTokens: Int, maxSequences: Int, cacheTokens: Int) {
+    init(model: any LanguageModel, threads: Int, maxBatchTokens: Int, maxSequences: Int, cacheTokens: Int,
+         activations: ActivationPrecision) {
         self.model = model
         self.maxBatchTokens = maxBatchTokens
         self.maxSequences = maxSequences
         cache = KVCache(layout: model.cacheLayout, maxTokens: cacheTokens, maxPositions: model.contextLength)
-        context = ForwardContext(threads: threads)
+        context = ForwardContext(threads: threads, activations: activations)
         let thread = Thread { [self] in self.loop() }
         thread.name = "moe-engine"
         thread.stackSize = 8 << 20

@@ -17,12 +17,14 @@ public final class InferenceEngine: Sendable {
     ///   - maxBatchTokens: most tokens in one forward step (decode tokens plus prefill chunks).
     ///   - maxSequences: most sequences in flight at once.
     ///   - cacheTokens: KV cache capacity in positions over all sequences (default: maxSequences × context).
+    ///   - activations: `.int8` (default) multiplies quantised weights with 8-bit activations, the fast path;
+    ///     `.float` is the exact path the correctness tests use.
     public init(model: any LanguageModel, threads: Int = 2, maxBatchTokens: Int = 512, maxSequences: Int = 16,
-                cacheTokens: Int? = nil) {
+                cacheTokens: Int? = nil, activations: ActivationPrecision = .int8) {
         let sequences = max(1, maxSequences)
         let capacity = cacheTokens ?? sequences * model.contextLength
         core = EngineCore(model: model, threads: max(1, threads), maxBatchTokens: max(maxBatchTokens, sequences),
-                          maxSequences: sequences, cacheTokens: max(capacity, 1))
+                          maxSequences: sequences, cacheTokens: max(capacity, 1), activations: activations)
     }
 
     deinit {

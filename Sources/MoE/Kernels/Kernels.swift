@@ -17,17 +17,56 @@ enum Kernels {
 
     static var cpuLevelName: String {
         switch cpuLevel {
-        case 2: return "avx512"
+        case 2: return mk_cpu_has_vnni() != 0 ? "avx512+vnni" : "avx512"
         case 1: return "avx2+fma"
         default: return "scalar"
         }
     }
 
-    /// Runs every job, splitting rows into tasks over the pool. Each output element is computed whole by one task
-    /// with a fixed reduction order, so results do not depend on the thread count or on the other jobs.
-    static func matmul(_ jobs: [MatmulJob], pool: WorkerPool) {
+    /// Runs every job with the context's pool and activation precision: with `.int8`, jobs whose weights have an
+    /// integer kernel (Q8_0, Q4_0, Q4_K, Q6_K) read their input quantised once per distinct input (jobs sharing an
+    /// input, like an expert's gate and up, share the quantised copy).
+    static func matmul(_ jobs: [MatmulJob], context: ForwardContext) {
+        guard context.activations == .int8,
+              jobs.contains(where: { mk_q8_supports(Int32($0.weight.type.rawValue)) != 0 && $0.weight.columns % 32 == 0 })
+        else {
+            matmul(jobs, pool: context.pool)
+            return
+        }
+        let quantized = context.quantized
+        quantized.reset()
+        var inputs: [Int] = []
+        for job in jobs {
+            guard mk_q8_supports(Int32(job.weight.type.rawValue)) != 0, job.weight.columns % 32 == 0 else {
+                inputs.append(-1)
+                continue
+            }
+            inputs.append(quantized.index(of: job.input, stride: job.inputStride, tokens: job.tokens,
+                                          columns: job.weight.columns))
+        }
+        quantized.quantizeAll(pool: context.pool)
+        let tasks = rowTasks(jobs, threads: context.pool.threads)
+        context.pool.run(tasks.count) { taskIndex, _ in
+            let task = tasks[taskIndex]
+            let job = jobs[task.job]
+            let type = Int32(job.weight.type.rawValue)
+            if inputs[task.job] >= 0 {
+                let (blocks, blocksPerToken) = quantized.blocks(inputs[task.job])
+                _ = mk_matmul_q8(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns),
+                                 Int64(task.begin), Int64(task.end), blocks, Int64(blocksPerToken),
+                                 Int64(job.tokens), job.output, Int64(job.outputStride))
+            } else {
+                _ = mk_matmul(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns),
+                              Int64(task.begin), Int64(task.end), job.input, Int64(job.inputStride),
+                              Int64(job.tokens), job.output, Int64(job.outputStride))
+            }
+        }
+    }
+
+    /// Row ranges of every job, about four per thread per job (each output element belongs to exactly one).
+    private static func rowTasks(_ jobs: [MatmulJob], threads: Int) -> [(job: Int, begin: Int, end: Int)] {
         var tasks: [(job: Int, begin: Int, end: Int)] = []
-        let target = max(1, pool.threads * 4)
+        let target = max(1, threads * 4)
         for (index, job) in jobs.enumerated() where job.tokens > 0 && job.weight.rows > 0 {
             let chunk = max(8, (job.weight.rows + target - 1) / target)
             var begin = 0
@@ -37,6 +76,13 @@ enum Kernels {
                 begin = end
             }
         }
+        return tasks
+    }
+
+    /// Runs every job, splitting rows into tasks over the pool. Each output element is computed whole by one task
+    /// with a fixed reduction order, so results do not depend on the thread count or on the other jobs.
+    static func matmul(_ jobs: [MatmulJob], pool: WorkerPool) {
+        let tasks = rowTasks(jobs, threads: pool.threads)
         pool.run(tasks.count) { taskIndex, _ in
             let task = tasks[taskIndex]
             let job = jobs[task.job]

@@ -47,7 +47,7 @@ struct AttentionBlock {
             jobs.append(.init(weight: value, input: normed, inputStride: embedding, tokens: count, output: v,
                               outputStride: kvDim))
         }
-        Kernels.matmul(jobs, pool: context.pool)
+        Kernels.matmul(jobs, context: context)
 
         let writesCache = w.key != nil
         for t in 0..<count {
@@ -90,7 +90,7 @@ struct AttentionBlock {
 
         let projected = context.buffer(Scratch.projected.rawValue, count * embedding)
         Kernels.matmul([.init(weight: w.output, input: attended, inputStride: qDim, tokens: count, output: projected,
-                              outputStride: embedding)], pool: context.pool)
+                              outputStride: embedding)], context: context)
         for i in 0..<(count * embedding) { x[i] = projected[i] + x[i] }
     }
 }

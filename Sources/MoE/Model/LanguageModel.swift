@@ -60,14 +60,19 @@ public struct ForwardOutput: Sendable {
 /// Scratch memory and worker threads for forward steps. One per engine (not thread-safe: one step at a time).
 public final class ForwardContext {
     public let pool: WorkerPool
+    /// Activations of products against quantised weights (`.float` unless the caller asks for speed).
+    public let activations: ActivationPrecision
     private var buffers: [FloatBuffer] = []
+    let quantized = QuantizedActivations()
 
-    public init(threads: Int) {
+    public init(threads: Int, activations: ActivationPrecision = .float) {
         pool = WorkerPool(threads: threads)
+        self.activations = activations
     }
 
-    public init(pool: WorkerPool) {
+    public init(pool: WorkerPool, activations: ActivationPrecision = .float) {
         self.pool = pool
+        self.activations = activations
     }
 
     /// Scratch buffer number `index` with room for `count` floats (contents unspecified).

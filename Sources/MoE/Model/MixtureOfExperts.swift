@@ -67,7 +67,7 @@ struct MixtureOfExpertsBlock {
 
         let routerLogits = context.buffer(Scratch.router.rawValue, rows * experts)
         Kernels.matmul([.init(weight: w.router, input: normed, inputStride: d, tokens: rows, output: routerLogits,
-                              outputStride: experts)], pool: context.pool)
+                              outputStride: experts)], context: context)
         var chosen = [Int](repeating: 0, count: rows * k)
         var weights = [Float](repeating: 0, count: rows * k)
         var counts = [Int](repeating: 0, count: experts)
@@ -115,7 +115,7 @@ struct MixtureOfExpertsBlock {
             jobs.append(.init(weight: su, input: normed, inputStride: d, tokens: rows, output: sharedUp,
                               outputStride: sharedLength))
         }
-        Kernels.matmul(jobs, pool: context.pool)
+        Kernels.matmul(jobs, context: context)
         Kernels.siluMul(gate: gate, up: up, count: rows * k * ff, into: gate)
         if hasShared { Kernels.siluMul(gate: sharedGate, up: sharedUp, count: rows * sharedLength, into: sharedGate) }
 
@@ -130,7 +130,7 @@ struct MixtureOfExpertsBlock {
             jobs.append(.init(weight: sd, input: sharedGate, inputStride: sharedLength, tokens: rows,
                               output: sharedDown, outputStride: d))
         }
-        Kernels.matmul(jobs, pool: context.pool)
+        Kernels.matmul(jobs, context: context)
 
         for r in 0..<rows {
             let row = x + r * d

@@ -54,6 +54,37 @@ int mk_matmul(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_
 int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
                        int64_t row_end, const float *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy);
 
+/// Activations quantised to 8 bits for integer dot products against quantised weights: 32 values as int8 with one
+/// float scale (x[i] ~= d * q[i]) and the sums of q over each half (values 0..15 and 16..31), which the kernels of
+/// offset types (Q4_0, Q4_K mins, Q6_K, the unsigned trick for Q8_0) need. 40 bytes, no padding.
+typedef struct {
+    float d;
+    int16_t sum[2];
+    int8_t q[32];
+} mk_block_q8;
+
+/// Quantises k floats (k a multiple of 32) into k / 32 blocks: d = max|x| / 127, q = nearest integer of x / d with
+/// ties to even (q = 0 when d is 0). Scalar and exact: every level and the Swift reference produce the same bytes.
+void mk_quantize_q8(const float *x, int64_t k, mk_block_q8 *out);
+
+/// 1 when mk_matmul_q8 supports weights of `type` (Q8_0, Q4_0, Q4_K, Q6_K), else 0.
+int mk_q8_supports(int type);
+
+/// 1 when the CPU has AVX-512 VNNI (the 512-bit integer path needs it; without it AVX-512 CPUs use the AVX2 path).
+int mk_cpu_has_vnni(void);
+
+/// Integer-activation matrix product: y[t * ldy + r] = dot(row r of w, activations of token t) for r in
+/// [row_begin, row_end) and t in [0, n_tokens). Token t's activations are the k / 32 blocks at x + t * ldx (ldx in
+/// blocks). Per 32-element block the product is an exact integer sum; scales are applied in float after it. Each
+/// output element is computed with the same operations whatever n_tokens is. Returns 0, or -1 for an unsupported type.
+int mk_matmul_q8(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
+                 const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy);
+
+/// The same at an explicit level (clamped to what the CPU supports); for tests.
+int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                          int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
+                          int64_t ldy);
+
 /// y = x * (1 / sqrt(mean(x^2) + eps)) * w, over n elements (sum of squares accumulated in double).
 void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y);
 

@@ -86,6 +86,9 @@ extension PipelineConfig {
                 ("exclude", .array(seeds.exclude.map(JSONValue.string))),
             ])),
             ("model", .string(modelIdentity)),
+            // Local runs only: the activation precision changes the generated text; a remote server's does not
+            // show here.
+            ("activations", .string(model.path == nil ? "remote" : model.activations.rawValue)),
             ("tasks", .array(tasks)),
             ("dedup", .object(dedupPairs)),
             ("output", .object([("shard_bytes", .int(output.shardBytes)), ("zstd_level", .int(output.zstdLevel))])),

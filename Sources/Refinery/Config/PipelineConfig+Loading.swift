@@ -1,4 +1,5 @@
 import Foundation
+import MoE
 
 extension PipelineConfig {
     /// Reads and validates a pipeline file. Errors name the file, line and key.
@@ -88,10 +89,18 @@ extension PipelineConfig {
             ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let batch = try mapping.optional("batch")?.int(in: 1...4096) ?? 16
         let concurrency = try mapping.optional("concurrency")?.int(in: 1...4096) ?? 8
+        var activations = ActivationPrecision.int8
+        if let node = mapping.optional("activations") {
+            let text = try node.string()
+            guard let parsed = ActivationPrecision(rawValue: text) else {
+                throw node.error("unknown activations \"\(text)\" (expected int8 or float)")
+            }
+            activations = parsed
+        }
         try mapping.finish()
         return ModelConfig(path: path, endpoint: endpoint, remoteModel: remoteModel,
                            apiKeyEnvironment: keyEnvironment, threads: threads, batch: batch,
-                           concurrency: concurrency)
+                           concurrency: concurrency, activations: activations)
     }
 
     private static func parseTask(_ node: ConfigNode, _ resolver: PathResolver) throws -> TaskConfig {

@@ -1,4 +1,5 @@
 import Foundation
+import MoE
 
 /// A validated pipeline: what to read, which model generates, which tasks and judges run, how output is written.
 ///
@@ -44,6 +45,8 @@ public struct ModelConfig: Sendable, Hashable, Codable {
     public var batch: Int
     /// Concurrent requests to a remote endpoint.
     public var concurrency: Int
+    /// Activations of the local runtime's products against quantised weights (`int8`: fast; `float`: exact).
+    public var activations: ActivationPrecision = .int8
 }
 
 public struct SamplingConfig: Sendable, Hashable, Codable {

@@ -1,0 +1,293 @@
+// Integer-activation ("q8") matrix products: activation quantisation, scalar kernels, level dispatch and cache
+// tiling. The SIMD kernels and the packing of the activations they read are in dot_q8_avx2.c and dot_q8_avx512.c.
+//
+// Per 32-element activation block j (scale dx, ints xq, half sums s0 and s1) and the weights aligned with it:
+//   Q8_0: I = sum(w * xq)                            y += I * (dw * dx)
+//   Q4_0: I = sum(nib * xq) - 8 * (s0 + s1)          y += I * (dw * dx)
+//   Q4_K: I = sum(nib * xq), S = s0 + s1             y += (I * (d * sc) - (dmin * m) * S) * dx
+//   Q6_K: T = sc_a * (sum_a(q6 * xq) - 32 * s0) + sc_b * (sum_b(q6 * xq) - 32 * s1)   y += T * (d * dx)
+// The integer parts are exact int32; the float parts are the same for every token count at a given level.
+#include "internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+// MARK: - Activation quantisation
+
+void mk_quantize_q8(const float *x, int64_t k, mk_block_q8 *out) {
+    // Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer, ties to even
+    // (the default rounding mode), exactly like nearbyintf. When d is a normal float and the block is finite,
+    // |x * id| <= 127 * (1 + 3 * 2^-24) < 127.5, so the result needs no clamp; otherwise (d subnormal or zero, an
+    // infinite or NaN value) values are clamped to [-127, 127] first, which commutes with the rounding, and NaN
+    // (from 0 * inf) becomes 0. Written so that the compiler vectorises it.
+    const float magic = 12582912.0f;
+    for (int64_t b = 0; b < k / 32; b++) {
+        const float *v = x + 32 * b;
+        // Largest magnitude as bits: below 0x7f800000 when every value is finite (then bit order is value order).
+        uint32_t top = 0;
+        for (int i = 0; i < 32; i++) {
+            uint32_t u;
+            memcpy(&u, v + i, 4);
+            u &= 0x7fffffffu;
+            top = u > top ? u : top;
+        }
+        float amax;
+        memcpy(&amax, &top, 4);
+        if (top >= 0x7f800000u) {  // an infinite or NaN value: NaN ignored
+            amax = 0;
+            for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(v[i]));
+        }
+        const float d = amax / 127.0f;
+        const float id = d != 0 ? 1.0f / d : 0.0f;
+        int8_t *q = out[b].q;
+        if (top < 0x7f800000u && d >= FLT_MIN) {
+            for (int i = 0; i < 32; i++) q[i] = (int8_t)(int32_t)((v[i] * id + magic) - magic);
+        } else {
+            for (int i = 0; i < 32; i++) {
+                float c = v[i] * id;
+                c = c > 127.0f ? 127.0f : c;
+                c = c < -127.0f ? -127.0f : c;
+                c = c == c ? c : 0.0f;
+                q[i] = (int8_t)(int32_t)((c + magic) - magic);
+            }
+        }
+        int s0 = 0, s1 = 0;
+        for (int i = 0; i < 16; i++) {
+            s0 += q[i];
+            s1 += q[i + 16];
+        }
+        out[b].d = d;
+        out[b].sum[0] = (int16_t)s0;
+        out[b].sum[1] = (int16_t)s1;
+    }
+}
+
+int mk_q8_supports(int type) {
+    return type == MK_TYPE_Q8_0 || type == MK_TYPE_Q4_0 || type == MK_TYPE_Q4_K || type == MK_TYPE_Q6_K;
+}
+
+static int detect_vnni(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int mk_cpu_has_vnni(void) {
+    static volatile int cached = -1;
+    int v = cached;
+    if (v < 0) {
+        v = detect_vnni();
+        cached = v;
+    }
+    return v;
+}
+
+// MARK: - Scalar kernels (any CPU); xs[t] points at the token's mk_block_q8 array
+
+#define XB(t, j) (((const mk_block_q8 *)(const void *)xs[t]) + (j))
+
+static void q8s_q8_0(const uint8_t *row, const uint8_t *const *xs, int nt, int64_t k, float *out) {
+    for (int t = 0; t < nt; t++) out[t] = 0;
+    for (int64_t b = 0; b < k / 32; b++) {
+        const uint8_t *blk = row + b * MK_Q8_0_BYTES;
+        const float dw = mk_load_half(blk);
+        const int8_t *w = (const int8_t *)(blk + 2);
+        for (int t = 0; t < nt; t++) {
+            const mk_block_q8 *x = XB(t, b);
+            int32_t s = 0;
+            for (int i = 0; i < 32; i++) s += (int32_t)w[i] * x->q[i];
+            out[t] += (float)s * (dw * x->d);
+        }
+    }
+}
+
+static void q8s_q4_0(const uint8_t *row, const uint8_t *const *xs, int nt, int64_t k, float *out) {
+    for (int t = 0; t < nt; t++) out[t] = 0;
+    uint8_t nib[32];
+    for (int64_t b = 0; b < k / 32; b++) {
+        const uint8_t *blk = row + b * MK_Q4_0_BYTES;
+        const float dw = mk_load_half(blk);
+        for (int l = 0; l < 16; l++) {
+            nib[l] = blk[2 + l] & 0xF;
+            nib[l + 16] = blk[2 + l] >> 4;
+        }
+        for (int t = 0; t < nt; t++) {
+            const mk_block_q8 *x = XB(t, b);
+            int32_t s = 0;
+            for (int i = 0; i < 32; i++) s += (int32_t)nib[i] * x->q[i];
+            s -= 8 * ((int32_t)x->sum[0] + x->sum[1]);
+            out[t] += (float)s * (dw * x->d);
+        }
+    }
+}
+
+static void q8s_q4_k(const uint8_t *row, const uint8_t *const *xs, int nt, int64_t k, float *out) {
+    for (int t = 0; t < nt; t++) out[t] = 0;
+    uint8_t nib[256];
+    float dsc[8], dmm[8];
+    for (int64_t b = 0; b < k / 256; b++) {
+        const uint8_t *blk = row + b * MK_Q4_K_BYTES;
+        const float d = mk_load_half(blk), dmin = mk_load_half(blk + 2);
+        for (int j = 0; j < 8; j++) {
+            uint8_t sc, m;
+            mk_q4k_scale_min(j, blk + 4, &sc, &m);
+            dsc[j] = d * (float)sc;
+            dmm[j] = dmin * (float)m;
+        }
+        const uint8_t *q = blk + 16;
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                nib[64 * c + l] = q[32 * c + l] & 0xF;
+                nib[64 * c + 32 + l] = q[32 * c + l] >> 4;
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            for (int j = 0; j < 8; j++) {
+                const mk_block_q8 *x = XB(t, 8 * b + j);
+                int32_t s = 0;
+                for (int i = 0; i < 32; i++) s += (int32_t)nib[32 * j + i] * x->q[i];
+                const float S = (float)((int32_t)x->sum[0] + x->sum[1]);
+                out[t] += ((float)s * dsc[j] - dmm[j] * S) * x->d;
+            }
+        }
+    }
+}
+
+static void q8s_q6_k(const uint8_t *row, const uint8_t *const *xs, int nt, int64_t k, float *out) {
+    for (int t = 0; t < nt; t++) out[t] = 0;
+    uint8_t q6[256];
+    for (int64_t b = 0; b < k / 256; b++) {
+        const uint8_t *blk = row + b * MK_Q6_K_BYTES;
+        const int8_t *sc = (const int8_t *)(blk + 192);
+        const float d = mk_load_half(blk + 208);
+        for (int n = 0; n < 2; n++) {
+            const uint8_t *ql = blk + 64 * n, *qh = blk + 128 + 32 * n;
+            for (int l = 0; l < 32; l++) {
+                q6[128 * n + l] = (uint8_t)((ql[l] & 0xF) | ((qh[l] & 3) << 4));
+                q6[128 * n + l + 32] = (uint8_t)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
+                q6[128 * n + l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+                q6[128 * n + l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            for (int j = 0; j < 8; j++) {
+                const mk_block_q8 *x = XB(t, 8 * b + j);
+                const uint8_t *w = q6 + 32 * j;
+                int32_t a = 0, c = 0;
+                for (int i = 0; i < 16; i++) a += (int32_t)w[i] * x->q[i];
+                for (int i = 16; i < 32; i++) c += (int32_t)w[i] * x->q[i];
+                a -= 32 * (int32_t)x->sum[0];
+                c -= 32 * (int32_t)x->sum[1];
+                const int32_t T = (int32_t)sc[2 * j] * a + (int32_t)sc[2 * j + 1] * c;
+                out[t] += (float)T * (d * x->d);
+            }
+        }
+    }
+}
+
+static mk_q8_dot_fn q8_dot_scalar(int type) {
+    switch (type) {
+    case MK_TYPE_Q8_0: return q8s_q8_0;
+    case MK_TYPE_Q4_0: return q8s_q4_0;
+    case MK_TYPE_Q4_K: return q8s_q4_k;
+    case MK_TYPE_Q6_K: return q8s_q6_k;
+    default: return NULL;
+    }
+}
+
+// MARK: - Dispatch and tiling
+
+/// Rows per tile: the tile's weights stay in L2 while every token streams past them.
+static int64_t rows_per_tile(size_t row_bytes) {
+    int64_t r = (int64_t)((192 * 1024) / (row_bytes ? row_bytes : 1));
+    if (r < 1) r = 1;
+    if (r > 256) r = 256;
+    return r;
+}
+
+/// Packed activations of at most this many bytes are prepared at a time (then every row tile runs over them).
+#define PACK_CHUNK_BYTES (256 * 1024)
+
+static _Thread_local uint8_t *pack_scratch = NULL;
+static _Thread_local size_t pack_capacity = 0;
+
+static uint8_t *scratch_for(size_t bytes) {
+    if (bytes > pack_capacity) {
+        free(pack_scratch);
+        pack_scratch = (uint8_t *)aligned_alloc(64, ((bytes + 63) / 64) * 64);
+        pack_capacity = pack_scratch ? bytes : 0;
+    }
+    return pack_scratch;
+}
+
+int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                          int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
+                          int64_t ldy) {
+    if (!mk_q8_supports(type)) return -1;
+    const int64_t qk = (type == MK_TYPE_Q4_K || type == MK_TYPE_Q6_K) ? MK_QK_K : 32;
+    if (k < 0 || k % qk != 0) return -1;
+    level = mk_clamp_level(level);
+    if (level >= MK_LEVEL_AVX512 && !mk_cpu_has_vnni()) level = MK_LEVEL_AVX2;
+    mk_q8_dot_fn fn = NULL;
+    void (*pack)(int, const mk_block_q8 *, int64_t, uint8_t *) = NULL;
+    int lanes = 0, max_nt = MK_MAX_NT_AVX2;
+    if (level >= MK_LEVEL_AVX512 && (fn = mk_q8_dot_avx512(type)) != NULL) {
+        lanes = MK_Q8_LANES_AVX512;
+        max_nt = MK_MAX_NT;
+        pack = mk_q8_pack_avx512;
+    } else if (level >= MK_LEVEL_AVX2 && (fn = mk_q8_dot_avx2(type)) != NULL) {
+        lanes = MK_Q8_LANES_AVX2;
+        pack = mk_q8_pack_avx2;
+    } else {
+        fn = q8_dot_scalar(type);
+    }
+    if (!fn) return -1;
+    if (row_end <= row_begin || n_tokens <= 0 || k == 0) return 0;
+
+    const int64_t nb = k / 32;
+    const size_t token_bytes = lanes ? (size_t)((nb + lanes - 1) / lanes) * MK_Q8_GROUP_BYTES(lanes) : 0;
+    int64_t chunk = n_tokens;
+    uint8_t *packed = NULL;
+    if (lanes) {
+        chunk = (int64_t)(PACK_CHUNK_BYTES / token_bytes) / max_nt * max_nt;
+        if (chunk < max_nt) chunk = max_nt;
+        if (chunk > n_tokens) chunk = n_tokens;
+        packed = scratch_for((size_t)chunk * token_bytes + 64);
+        if (!packed) return -1;
+    }
+    const uint8_t *base = (const uint8_t *)w;
+    const int64_t tile = rows_per_tile(row_bytes);
+    for (int64_t c0 = 0; c0 < n_tokens; c0 += chunk) {
+        const int64_t cn = n_tokens - c0 < chunk ? n_tokens - c0 : chunk;
+        if (lanes) {
+            for (int64_t t = 0; t < cn; t++) pack(type, x + (c0 + t) * ldx, nb, packed + t * token_bytes);
+        }
+        for (int64_t r0 = row_begin; r0 < row_end; r0 += tile) {
+            const int64_t r1 = r0 + tile < row_end ? r0 + tile : row_end;
+            for (int64_t t0 = 0; t0 < cn; t0 += max_nt) {
+                const int nt = (int)(cn - t0 < max_nt ? cn - t0 : max_nt);
+                const uint8_t *xs[MK_MAX_NT];
+                for (int t = 0; t < nt; t++) {
+                    xs[t] = lanes ? packed + (t0 + t) * token_bytes
+                                  : (const uint8_t *)(const void *)(x + (c0 + t0 + t) * ldx);
+                }
+                float out[MK_MAX_NT];
+                for (int64_t r = r0; r < r1; r++) {
+                    fn(base + (size_t)r * row_bytes, xs, nt, k, out);
+                    for (int t = 0; t < nt; t++) y[(c0 + t0 + t) * ldy + r] = out[t];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int mk_matmul_q8(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
+                 const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy) {
+    return mk_matmul_q8_at_level(mk_cpu_level(), type, w, row_bytes, k, row_begin, row_end, x, ldx, n_tokens, y,
+                                 ldy);
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runtime vs llama.cpp on the same GGUF files, same machine, same thread count, interleaved in one run.
+#
+#   LLAMA_CPP_BIN=/path/to/llama.cpp/build/bin Tools/bench/compare-llamacpp.sh [OUT_DIR] [ROUNDS]
+#
+# Writes (or reuses) OUT_DIR/bench-{q8_0,q4_k}.gguf, the issue's benchmark shape made by `refinery model synthesize`
+# (hidden 1024, 8 layers, 8 heads x 128, 2 KV heads, 32 experts top-4 FFN 512, shared FFN 512, vocab 16384, random
+# weights), and measures on each file and on the bundled model, ROUNDS times (default 2), alternating engines:
+#   llama.cpp: llama-bench -t 2 -p 512 -n 128 (pp512, tg128) and llama-batched-bench -t 2 -npp 64 -ntg 32 -npl 16
+#   refinery:  refinery bench model --prompt 512 --generate 128 --batch 16 --json (int8 activations; also float)
+# and prints one JSON line per measurement to OUT_DIR/results.jsonl plus a summary table (best round per engine).
+# llama.cpp is never part of this repository: build it yourself (CPU, Release, GGML_NATIVE=ON), e.g. from the
+# ngxson/llama.cpp repository at tag b10573 (`cmake -B build -DLLAMA_BUILD_TOOLS=ON && cmake --build build
+# --target llama-bench llama-batched-bench`).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${1:-$here/.build/bench-compare}"
+rounds="${2:-2}"
+bin="${LLAMA_CPP_BIN:?set LLAMA_CPP_BIN to the folder holding llama-bench and llama-batched-bench}"
+refinery="${REFINERY:-$here/.build/release/refinery}"
+threads="${THREADS:-2}"
+mkdir -p "$out"
+[[ -x "$refinery" ]] || (cd "$here" && swift build -c release --product refinery)
+for t in q8_0 q4_k; do
+    [[ -f "$out/bench-$t.gguf" ]] || "$refinery" model synthesize "$out/bench-$t.gguf" --type "$t"
+done
+models=("$out/bench-q8_0.gguf" "$out/bench-q4_k.gguf" "$here/Models/refinery-moe-tiny-q8_0.gguf"
+        "$here/Models/refinery-moe-tiny-f32.gguf")
+results="$out/results.jsonl"
+: > "$results"
+for ((r = 1; r <= rounds; r++)); do
+    for m in "${models[@]}"; do
+        name="$(basename "$m" .gguf)"
+        cat "$m" > /dev/null   # page the file in (this VM evicts idle file pages)
+        # Prompt of 512 does not fit the bundled model's 512-token context: 448 there, for both engines.
+        ctx="$("$refinery" model info "$m" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["context_length"])')"
+        p=512
+        if (( ctx <= 512 )); then p=448; fi
+        "$bin/llama-bench" -m "$m" -t "$threads" -p "$p" -n 128 -r 2 -o jsonl 2>/dev/null |
+            python3 -c '
+import json, sys
+for line in sys.stdin:
+    j = json.loads(line)
+    kind = "prompt" if j["n_gen"] == 0 else "decode"
+    print(json.dumps({"round": '"$r"', "model": "'"$name"'", "engine": "llama.cpp", "measure": kind,
+                      "tokens_per_second": j["avg_ts"]}))' >> "$results" || true  # llama.cpp cannot read CLA files
+        "$bin/llama-batched-bench" -m "$m" -t "$threads" -c 2048 -npp 64 -ntg 32 -npl 16 2>&1 |
+            python3 -c '
+import sys, json
+for line in sys.stdin:
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) >= 10 and cells[0].isdigit() and cells[2] == "16":
+        print(json.dumps({"round": '"$r"', "model": "'"$name"'", "engine": "llama.cpp", "measure": "batch16",
+                          "tokens_per_second": float(cells[7])}))' >> "$results" || true
+        for act in int8 float; do
+            "$refinery" bench model "$m" --prompt "$p" --generate 128 --batch 16 --threads "$threads" \
+                --activations "$act" --json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+for kind, key in [("prompt", "prompt_tokens_per_second"), ("decode", "decode_tokens_per_second"),
+                  ("batch16", "aggregate_tokens_per_second")]:
+    print(json.dumps({"round": '"$r"', "model": "'"$name"'", "engine": "refinery-'"$act"'", "measure": kind,
+                      "tokens_per_second": j[key], "rss_bytes": j["rss_bytes"], "roofline": j["roofline_ratio"]}))' \
+                >> "$results"
+        done
+    done
+done
+python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+best = {}
+for r in rows:
+    k = (r["model"], r["measure"], r["engine"])
+    best[k] = max(best.get(k, 0), r["tokens_per_second"])
+models = sorted({r["model"] for r in rows})
+engines = ["llama.cpp", "refinery-int8", "refinery-float"]
+print(f"{'model':32} {'measure':8} " + " ".join(f"{e:>15}" for e in engines) + "   int8/llama  float/llama")
+for m in models:
+    for meas in ["prompt", "decode", "batch16"]:
+        v = [best.get((m, meas, e), 0) for e in engines]
+        ratio = lambda x: f"{x / v[0]:.2f}x" if v[0] else "-"
+        print(f"{m:32} {meas:8} " + " ".join(f"{x:15.1f}" for x in v) + f"   {ratio(v[1]):>10}  {ratio(v[2]):>10}")
+PY
