@@ -138,6 +138,7 @@ public struct SyntheticModelSpec: Sendable, Equatable {
         w.set("tokenizer.ggml.merges", strings: merges)
         w.set("tokenizer.ggml.bos_token_id", uint32: UInt32(size - 2))
         w.set("tokenizer.ggml.eos_token_id", uint32: UInt32(size - 1))
+        w.set("tokenizer.ggml.add_bos_token", bool: true)
     }
 }
 
