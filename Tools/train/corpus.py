@@ -108,6 +108,11 @@ def make_example(seed: int, i: int) -> dict:
     pm = PassageMaker(rng)
     passage, facts = pm.make()
     kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
+    return example_of_kind(kind, rng, pm, passage, facts)
+
+
+def example_of_kind(kind: str, rng: random.Random, pm: PassageMaker, passage: str, facts) -> dict:
+    """One example of `kind` drawn from `rng`, about `passage` (made by `pm`, with `facts`)."""
     if kind == "math/generate":
         item = mathgen.make_math(rng, facts)
         return {"kind": kind, "prompt": render(kind, passage=passage), "completion": item.completion()}

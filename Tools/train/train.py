@@ -125,6 +125,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
+    ap.add_argument("--init", default=None, help="start a new run from this checkpoint's weights (fine-tuning)")
     ap.add_argument("--bench", type=float, default=0, help="only measure tokens/s for this many seconds")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -144,13 +145,16 @@ def main(argv: list[str]) -> int:
         c = Config(**saved["model"])
         targs = saved["train"]
     else:
-        c = Config(**json.loads(a.config))
-        targs = {"batch": a.batch, "lr": a.lr, "warmup": a.warmup, "steps": a.steps, "prompt_weight": a.prompt_weight,
+        c = Config(**(torch.load(a.init, map_location="cpu")["config"]["model"] if a.init else json.loads(a.config)))
+        targs = {"init": a.init, "batch": a.batch, "lr": a.lr, "warmup": a.warmup, "steps": a.steps, "prompt_weight": a.prompt_weight,
                  "seed": a.seed, "data": a.data, "hours": a.hours}
     model = HunyuanMoE(c)
     total_p, active_p = model.param_counts()
     opt = torch.optim.AdamW(model.parameters(), lr=targs["lr"], betas=(0.9, 0.95), weight_decay=0.1)
     step, epoch, row_i, elapsed_before = 0, 0, 0, 0.0
+    if a.init and not resume:
+        model.load_state_dict(torch.load(a.init, map_location="cpu")["model"])
+        print(f"initialised from {a.init}", flush=True)
     if resume:
         ck = torch.load(ckpt_path, map_location="cpu")
         model.load_state_dict(ck["model"])
@@ -178,7 +182,8 @@ def main(argv: list[str]) -> int:
             rows = pack_rows(docs, c.ctx, targs["seed"], epoch)
         x, y, w, pos, attn = make_batch(rows[row_i:row_i + B], ids, mask, docs, c.ctx, pad=2)
         row_i += B
-        w = torch.where(w > 0, torch.ones_like(w), torch.full_like(w, targs["prompt_weight"])) * (y >= 0)
+        # Mask values weight completion tokens (1 in the base corpus; judge_finetune.py raises score tokens).
+        w = torch.where(w > 0, w, torch.full_like(w, targs["prompt_weight"])) * (y >= 0)
         el = time.time() - t0
         progress = max(step / targs["steps"], (elapsed_before + el) / budget)
         lr = lr_at(progress, targs["lr"], targs["warmup"], step)
@@ -187,7 +192,7 @@ def main(argv: list[str]) -> int:
         logits, aux, counts = model(x, pos, attn)
         nll = F.cross_entropy(logits.view(-1, c.vocab), y.clamp(min=0).view(-1), reduction="none").view_as(w)
         loss = (nll * w).sum() / w.sum()
-        comp = (y >= 0) & (w == 1)
+        comp = (y >= 0) & (w >= 1)
         comp_loss = (nll * comp).sum() / comp.sum().clamp(min=1)
         opt.zero_grad(set_to_none=True)
         (loss + c.aux_coef * aux).backward()
