@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        // Runtime benchmarks (Benchmarks/, `swift package benchmark`). Only the MallocInterposer trait: the default
+        // traits also pull ordo-one/swift-runtime-interposer on Linux with Swift 6.3, which this machine can't resolve.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // libzstd from the system (Debian: libzstd-dev).
@@ -54,6 +57,20 @@ let package = Package(
                 "Refinery",
                 "MoE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Runtime benchmarks of the kernels and the engine, run by `swift package benchmark` (Benchmarks/README.md),
+        // not by `swift test`. BenchmarkPlugin generates the executable's entry point.
+        .executableTarget(
+            name: "MoEBenchmarks",
+            dependencies: [
+                "MoE",
+                "MoEKernels",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/MoEBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
         .testTarget(name: "MoETests", dependencies: ["MoE"], exclude: ["Fixtures", "Tokenizer/Fixtures"]),

@@ -4,6 +4,7 @@
 // each block's exact sum in its own lane. Scales are applied in float, lane = block, and each token's accumulator is
 // reduced once at the end (same operations for every token count). Q8_0 weights are made unsigned by flipping
 // their sign bit (w + 128); the packed activations carry -128 * (s0 + s1) to take the offset back out.
+// mk_q8_decode_avx512 stores the same decoded weights for the register-blocked many-token kernels (gemm_q8_avx512.c).
 #include "internal.h"
 
 #if defined(__x86_64__)
@@ -120,19 +121,58 @@ INL void dot8(const __m512i w[8], const uint8_t *xq, __m512i *a, __m512i *b) {
 #define ACC_FINISH \
     for (int t = 0; t < NT; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
 
+// MARK: - Weight decoding (shared by the per-row kernels and mk_q8_decode_avx512)
+
+/// A full group of 16 Q8_0 blocks: weights + 128 as unsigned bytes, and the block scales.
+INL void dec_q8_0(const uint8_t *src, __m512i w[8], __m512 *dw) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    tr16x4(src + 2, MK_Q8_0_BYTES, w);
+    tr16x4(src + 18, MK_Q8_0_BYTES, w + 4);
+    for (int m = 0; m < 8; m++) w[m] = _mm512_xor_si512(w[m], flip);
+    *dw = halves16(src, MK_Q8_0_BYTES);
+}
+
+/// A full group of 16 Q4_0 blocks: the nibbles (0..15), and the block scales.
+INL void dec_q4_0(const uint8_t *src, __m512i w[8], __m512 *dw) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    tr16x4(src + 2, MK_Q4_0_BYTES, w);
+    for (int m = 0; m < 4; m++) {
+        w[m + 4] = _mm512_and_si512(_mm512_srli_epi16(w[m], 4), m4);
+        w[m] = _mm512_and_si512(w[m], m4);
+    }
+    *dw = halves16(src, MK_Q4_0_BYTES);
+}
+
+/// Two Q4_K super-blocks: the nibbles, d * scale and dmin * min per block.
+INL void dec_q4_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512 *dsc, __m512 *dmm) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    uint64_t s0, m0, s1, m1;
+    mk_q4k_unpack_scales(b0 + 4, &s0, &m0);
+    mk_q4k_unpack_scales(b1 + 4, &s1, &m1);
+    *dsc = _mm512_mul_ps(two(h2f(b0), h2f(b1)),
+                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)s1, (long long)s0))));
+    *dmm = _mm512_mul_ps(two(h2f(b0 + 2), h2f(b1 + 2)),
+                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)m1, (long long)m0))));
+    for (int c = 0; c < 4; c++) {
+        const __m512i q = pair(ld256(b0 + 16 + 32 * c), ld256(b1 + 16 + 32 * c));
+        w[2 * c] = _mm512_and_si512(q, m4);
+        w[2 * c + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    }
+    tr8x8x2(w);
+}
+
+// MARK: - Per-row kernels (every token against one row; the weights are decoded in registers)
+
 INL void q8_0_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float *out, const int NT) {
     ACC_INIT
     const int64_t nb = k / 32, ng = (nb + G - 1) / G;
     uint8_t tmp[G * MK_Q8_0_BYTES];
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
     for (int64_t g = 0; g < ng; g++) {
         const uint8_t *src = group_src(row + g * G * MK_Q8_0_BYTES, (nb - g * G) * MK_Q8_0_BYTES,
                                        G * MK_Q8_0_BYTES, tmp);
         __m512i w[8];
-        tr16x4(src + 2, MK_Q8_0_BYTES, w);
-        tr16x4(src + 18, MK_Q8_0_BYTES, w + 4);
-        for (int m = 0; m < 8; m++) w[m] = _mm512_xor_si512(w[m], flip);
-        const __m512 dw = halves16(src, MK_Q8_0_BYTES);
+        __m512 dw;
+        dec_q8_0(src, w, &dw);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m512i a = ld(xp + OFF_B0), b = _mm512_setzero_si512();
@@ -148,17 +188,12 @@ INL void q4_0_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
     ACC_INIT
     const int64_t nb = k / 32, ng = (nb + G - 1) / G;
     uint8_t tmp[G * MK_Q4_0_BYTES];
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t g = 0; g < ng; g++) {
         const uint8_t *src = group_src(row + g * G * MK_Q4_0_BYTES, (nb - g * G) * MK_Q4_0_BYTES,
                                        G * MK_Q4_0_BYTES, tmp);
         __m512i w[8];
-        tr16x4(src + 2, MK_Q4_0_BYTES, w);
-        for (int m = 0; m < 4; m++) {
-            w[m + 4] = _mm512_and_si512(_mm512_srli_epi16(w[m], 4), m4);
-            w[m] = _mm512_and_si512(w[m], m4);
-        }
-        const __m512 dw = halves16(src, MK_Q4_0_BYTES);
+        __m512 dw;
+        dec_q4_0(src, w, &dw);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m512i a = ld(xp + OFF_B0), b = _mm512_setzero_si512();
@@ -174,25 +209,12 @@ INL void q4_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
     ACC_INIT
     const int64_t nsb = k / 256, ng = (nsb + 1) / 2;
     uint8_t tmp[2 * MK_Q4_K_BYTES];
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t g = 0; g < ng; g++) {
         const uint8_t *b0 = group_src(row + g * 2 * MK_Q4_K_BYTES, (nsb - 2 * g) * MK_Q4_K_BYTES,
                                       2 * MK_Q4_K_BYTES, tmp);
-        const uint8_t *b1 = b0 + MK_Q4_K_BYTES;
-        uint64_t s0, m0, s1, m1;
-        mk_q4k_unpack_scales(b0 + 4, &s0, &m0);
-        mk_q4k_unpack_scales(b1 + 4, &s1, &m1);
-        const __m512 dsc = _mm512_mul_ps(two(h2f(b0), h2f(b1)),
-                                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)s1, (long long)s0))));
-        const __m512 dmm = _mm512_mul_ps(two(h2f(b0 + 2), h2f(b1 + 2)),
-                                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)m1, (long long)m0))));
         __m512i w[8];
-        for (int c = 0; c < 4; c++) {
-            const __m512i q = pair(ld256(b0 + 16 + 32 * c), ld256(b1 + 16 + 32 * c));
-            w[2 * c] = _mm512_and_si512(q, m4);
-            w[2 * c + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-        }
-        tr8x8x2(w);
+        __m512 dsc, dmm;
+        dec_q4_k(b0, b0 + MK_Q4_K_BYTES, w, &dsc, &dmm);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
@@ -218,23 +240,28 @@ INL void q6k_rows(const uint8_t *b0, const uint8_t *b1, int n, __m512i *r) {
                            _mm512_and_si512(_mm512_srli_epi16(h, 2), m30));
 }
 
+/// Two Q6_K super-blocks: the six-bit values (0..63), the two sub-block scales of each block (int32) and d.
+INL void dec_q6_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512i *sca, __m512i *scb, __m512 *d) {
+    const __m128i split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m128i s0 = _mm_shuffle_epi8(ld128(b0 + 192), split), s1 = _mm_shuffle_epi8(ld128(b1 + 192), split);
+    *sca = _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(s0, s1));
+    *scb = _mm512_cvtepi8_epi32(_mm_unpackhi_epi64(s0, s1));
+    *d = two(h2f(b0 + 208), h2f(b1 + 208));
+    q6k_rows(b0, b1, 0, w);
+    q6k_rows(b0, b1, 1, w + 4);
+    tr8x8x2(w);
+}
+
 INL void q6_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float *out, const int NT) {
     ACC_INIT
     const int64_t nsb = k / 256, ng = (nsb + 1) / 2;
     uint8_t tmp[2 * MK_Q6_K_BYTES];
-    const __m128i split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     for (int64_t g = 0; g < ng; g++) {
         const uint8_t *b0 = group_src(row + g * 2 * MK_Q6_K_BYTES, (nsb - 2 * g) * MK_Q6_K_BYTES,
                                       2 * MK_Q6_K_BYTES, tmp);
-        const uint8_t *b1 = b0 + MK_Q6_K_BYTES;
-        const __m128i s0 = _mm_shuffle_epi8(ld128(b0 + 192), split), s1 = _mm_shuffle_epi8(ld128(b1 + 192), split);
-        const __m512i sca = _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(s0, s1));
-        const __m512i scb = _mm512_cvtepi8_epi32(_mm_unpackhi_epi64(s0, s1));
-        const __m512 d = two(h2f(b0 + 208), h2f(b1 + 208));
-        __m512i w[8];
-        q6k_rows(b0, b1, 0, w);
-        q6k_rows(b0, b1, 1, w + 4);
-        tr8x8x2(w);
+        __m512i w[8], sca, scb;
+        __m512 d;
+        dec_q6_k(b0, b0 + MK_Q6_K_BYTES, w, &sca, &scb, &d);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m512i a = ld(xp + OFF_B0), b = ld(xp + OFF_B1);
@@ -245,6 +272,48 @@ INL void q6_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
     }
     ACC_FINISH
 }
+
+/// Decodes a whole row for the blocked kernels (layout at mk_q8_decode_avx512 in internal.h).
+static TGT void decode_row(int type, const uint8_t *row, int64_t k, uint8_t *out) {
+    const int64_t gd = mk_q8_decoded_group_bytes(type);
+    __m512i w[8];
+    if (type == MK_TYPE_Q8_0 || type == MK_TYPE_Q4_0) {
+        const int64_t nb = k / 32, ng = (nb + G - 1) / G, bytes = type == MK_TYPE_Q8_0 ? MK_Q8_0_BYTES : MK_Q4_0_BYTES;
+        uint8_t tmp[G * MK_Q8_0_BYTES];
+        for (int64_t g = 0; g < ng; g++) {
+            const uint8_t *src = group_src(row + g * G * bytes, (nb - g * G) * bytes, G * bytes, tmp);
+            __m512 dw;
+            if (type == MK_TYPE_Q8_0) dec_q8_0(src, w, &dw);
+            else dec_q4_0(src, w, &dw);
+            uint8_t *o = out + g * gd;
+            for (int m = 0; m < 8; m++) _mm512_store_si512((void *)(o + 64 * m), w[m]);
+            _mm512_store_ps((void *)(o + 512), dw);
+        }
+    } else {
+        const int64_t nsb = k / 256, ng = (nsb + 1) / 2, bytes = type == MK_TYPE_Q4_K ? MK_Q4_K_BYTES : MK_Q6_K_BYTES;
+        uint8_t tmp[2 * MK_Q6_K_BYTES];
+        for (int64_t g = 0; g < ng; g++) {
+            const uint8_t *b0 = group_src(row + g * 2 * bytes, (nsb - 2 * g) * bytes, 2 * bytes, tmp);
+            uint8_t *o = out + g * gd;
+            if (type == MK_TYPE_Q4_K) {
+                __m512 dsc, dmm;
+                dec_q4_k(b0, b0 + bytes, w, &dsc, &dmm);
+                _mm512_store_ps((void *)(o + 512), dsc);
+                _mm512_store_ps((void *)(o + 576), dmm);
+            } else {
+                __m512i sca, scb;
+                __m512 d;
+                dec_q6_k(b0, b0 + bytes, w, &sca, &scb, &d);
+                _mm512_store_si512((void *)(o + 512), sca);
+                _mm512_store_si512((void *)(o + 576), scb);
+                _mm512_store_ps((void *)(o + 640), d);
+            }
+            for (int m = 0; m < 8; m++) _mm512_store_si512((void *)(o + 64 * m), w[m]);
+        }
+    }
+}
+
+void mk_q8_decode_avx512(int type, const uint8_t *row, int64_t k, uint8_t *out) { decode_row(type, row, k, out); }
 
 /// Packs one token's nb blocks (layout in internal.h; b0 and b1 as described at mk_q8_pack_avx512).
 static TGT void pack(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out) {
@@ -322,5 +391,8 @@ mk_q8_dot_fn mk_q8_dot_avx512(int type) {
 }
 void mk_q8_pack_avx512(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out) {
     (void)type; (void)x; (void)nb; (void)out;
+}
+void mk_q8_decode_avx512(int type, const uint8_t *row, int64_t k, uint8_t *out) {
+    (void)type; (void)row; (void)k; (void)out;
 }
 #endif

@@ -60,6 +60,26 @@ mk_q8_dot_fn mk_q8_dot_avx512(int type);
 void mk_q8_pack_avx2(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out);
 void mk_q8_pack_avx512(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out);
 
+/// Many-token AVX-512 path: a tile of weight rows is decoded once into the layout the per-row kernels build in
+/// registers, then register-blocked kernels run every packed token against it. Per group of 16 blocks and per row:
+/// the 8 weight vectors (512 bytes, as the packed activations' q vectors), then 16-lane vectors: Q8_0 and Q4_0 the
+/// block scales (float); Q4_K d * scale and dmin * min (float); Q6_K the sub-block scales a and b (int32) and d.
+static inline int64_t mk_q8_decoded_group_bytes(int type) {
+    return type == MK_TYPE_Q6_K ? 704 : type == MK_TYPE_Q4_K ? 640 : 576;
+}
+
+/// Decodes one row of k elements (out 64-byte aligned, ceil(k / 512) groups).
+void mk_q8_decode_avx512(int type, const uint8_t *row, int64_t k, uint8_t *out);
+
+/// y[t * ldy + r] for r < nr, t < nt: rows decoded at wd (row r at wd + r * ng * decoded group bytes), tokens packed
+/// at xp + t * xstride (mk_q8_pack_avx512), ng groups. Each output is bit-identical to what the per-row kernel of
+/// mk_q8_dot_avx512 gives for it.
+typedef void (*mk_q8_gemm_fn)(const uint8_t *wd, int64_t nr, const uint8_t *xp, int64_t xstride, int64_t nt,
+                              int64_t ng, float *y, int64_t ldy);
+
+/// The blocked kernel for a type; NULL when the type has none (or the build has no AVX-512 code).
+mk_q8_gemm_fn mk_q8_gemm_avx512(int type);
+
 static inline float mk_load_half(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);

@@ -6,7 +6,9 @@
 //   Q4_0: I = sum(nib * xq) - 8 * (s0 + s1)          y += I * (dw * dx)
 //   Q4_K: I = sum(nib * xq), S = s0 + s1             y += (I * (d * sc) - (dmin * m) * S) * dx
 //   Q6_K: T = sc_a * (sum_a(q6 * xq) - 32 * s0) + sc_b * (sum_b(q6 * xq) - 32 * s1)   y += T * (d * dx)
-// The integer parts are exact int32; the float parts are the same for every token count at a given level.
+// The integer parts are exact int32; the float parts are the same for every token count at a given level. At the
+// AVX-512 VNNI level, many tokens take register-blocked kernels (gemm_q8_avx512.c) over weights decoded once per
+// tile; they give every output the bits the per-row kernels give it.
 #include "internal.h"
 
 #include <float.h>
@@ -212,16 +214,28 @@ static int64_t rows_per_tile(size_t row_bytes) {
 /// Packed activations of at most this many bytes are prepared at a time (then every row tile runs over them).
 #define PACK_CHUNK_BYTES (256 * 1024)
 
-static _Thread_local uint8_t *pack_scratch = NULL;
-static _Thread_local size_t pack_capacity = 0;
+/// The blocked path (AVX-512 VNNI, mk_q8_gemm_avx512) runs for a chunk of at least GEMM_MIN_TOKENS tokens: below
+/// that, decoding the weights to memory costs more than it saves (measured on Zen 4; the per-row kernels decode in
+/// registers). Its chunks are bigger, as the weights are decoded once per chunk and the chunk's tokens stream from L2
+/// or L3 past each decoded tile of at most DECODE_TILE_BYTES (kept in L2).
+#define GEMM_MIN_TOKENS 7
+#define GEMM_CHUNK_BYTES (1024 * 1024)
+#define DECODE_TILE_BYTES (192 * 1024)
 
-static uint8_t *scratch_for(size_t bytes) {
-    if (bytes > pack_capacity) {
-        free(pack_scratch);
-        pack_scratch = (uint8_t *)aligned_alloc(64, ((bytes + 63) / 64) * 64);
-        pack_capacity = pack_scratch ? bytes : 0;
+typedef struct {
+    uint8_t *p;
+    size_t capacity;
+} scratch;
+
+static _Thread_local scratch pack_scratch, decode_scratch;
+
+static uint8_t *scratch_for(scratch *s, size_t bytes) {
+    if (bytes > s->capacity) {
+        free(s->p);
+        s->p = (uint8_t *)aligned_alloc(64, ((bytes + 63) / 64) * 64);
+        s->capacity = s->p ? bytes : 0;
     }
-    return pack_scratch;
+    return s->p;
 }
 
 int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
@@ -233,12 +247,14 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
     level = mk_clamp_level(level);
     if (level >= MK_LEVEL_AVX512 && !mk_cpu_has_vnni()) level = MK_LEVEL_AVX2;
     mk_q8_dot_fn fn = NULL;
+    mk_q8_gemm_fn gemm = NULL;
     void (*pack)(int, const mk_block_q8 *, int64_t, uint8_t *) = NULL;
     int lanes = 0, max_nt = MK_MAX_NT_AVX2;
     if (level >= MK_LEVEL_AVX512 && (fn = mk_q8_dot_avx512(type)) != NULL) {
         lanes = MK_Q8_LANES_AVX512;
         max_nt = MK_MAX_NT;
         pack = mk_q8_pack_avx512;
+        gemm = mk_q8_gemm_avx512(type);
     } else if (level >= MK_LEVEL_AVX2 && (fn = mk_q8_dot_avx2(type)) != NULL) {
         lanes = MK_Q8_LANES_AVX2;
         pack = mk_q8_pack_avx2;
@@ -248,16 +264,27 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
     if (!fn) return -1;
     if (row_end <= row_begin || n_tokens <= 0 || k == 0) return 0;
 
-    const int64_t nb = k / 32;
-    const size_t token_bytes = lanes ? (size_t)((nb + lanes - 1) / lanes) * MK_Q8_GROUP_BYTES(lanes) : 0;
+    const int64_t nb = k / 32, ng = lanes ? (nb + lanes - 1) / lanes : 0;
+    const size_t token_bytes = lanes ? (size_t)ng * MK_Q8_GROUP_BYTES(lanes) : 0;
+    const int blocked = gemm != NULL && n_tokens >= GEMM_MIN_TOKENS;
     int64_t chunk = n_tokens;
     uint8_t *packed = NULL;
     if (lanes) {
-        chunk = (int64_t)(PACK_CHUNK_BYTES / token_bytes) / max_nt * max_nt;
+        chunk = (int64_t)((blocked ? GEMM_CHUNK_BYTES : PACK_CHUNK_BYTES) / token_bytes) / max_nt * max_nt;
         if (chunk < max_nt) chunk = max_nt;
         if (chunk > n_tokens) chunk = n_tokens;
-        packed = scratch_for((size_t)chunk * token_bytes + 64);
+        packed = scratch_for(&pack_scratch, (size_t)chunk * token_bytes + 64);
         if (!packed) return -1;
+    }
+    const size_t decoded_row = blocked ? (size_t)ng * (size_t)mk_q8_decoded_group_bytes(type) : 0;
+    int64_t decode_tile = 0;
+    uint8_t *decoded = NULL;
+    if (blocked) {
+        decode_tile = (int64_t)(DECODE_TILE_BYTES / decoded_row);
+        if (decode_tile < 4) decode_tile = 4;
+        if (decode_tile > row_end - row_begin) decode_tile = row_end - row_begin;
+        decoded = scratch_for(&decode_scratch, (size_t)decode_tile * decoded_row);
+        if (!decoded) return -1;
     }
     const uint8_t *base = (const uint8_t *)w;
     const int64_t tile = rows_per_tile(row_bytes);
@@ -265,6 +292,17 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
         const int64_t cn = n_tokens - c0 < chunk ? n_tokens - c0 : chunk;
         if (lanes) {
             for (int64_t t = 0; t < cn; t++) pack(type, x + (c0 + t) * ldx, nb, packed + t * token_bytes);
+        }
+        if (blocked && cn >= GEMM_MIN_TOKENS) {  // (a last, short chunk takes the per-row kernels: same bits)
+            for (int64_t r0 = row_begin; r0 < row_end; r0 += decode_tile) {
+                const int64_t r1 = r0 + decode_tile < row_end ? r0 + decode_tile : row_end;
+                for (int64_t r = r0; r < r1; r++) {
+                    mk_q8_decode_avx512(type, base + (size_t)r * row_bytes, k,
+                                        decoded + (size_t)(r - r0) * decoded_row);
+                }
+                gemm(decoded, r1 - r0, packed, (int64_t)token_bytes, cn, ng, y + c0 * ldy + r0, ldy);
+            }
+            continue;
         }
         for (int64_t r0 = row_begin; r0 < row_end; r0 += tile) {
             const int64_t r1 = r0 + tile < row_end ? r0 + tile : row_end;
@@ -288,6 +326,11 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
 
 int mk_matmul_q8(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
                  const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy) {
-    return mk_matmul_q8_at_level(mk_cpu_level(), type, w, row_bytes, k, row_begin, row_end, x, ldx, n_tokens, y,
-                                 ldy);
+    // Rows of fewer than 16 blocks (k < 512) would leave most of the 16 lanes of a 512-bit group empty; 8-lane
+    // AVX2 groups fit them (measured: k = 256 decodes faster there). The choice depends on k only, never on the
+    // token count, so results stay batch invariant.
+    int level = mk_cpu_level();
+    const int64_t nb = k / 32;
+    if (level >= MK_LEVEL_AVX512 && nb < 16 && nb % 8 == 0) level = MK_LEVEL_AVX2;
+    return mk_matmul_q8_at_level(level, type, w, row_bytes, k, row_begin, row_end, x, ldx, n_tokens, y, ldy);
 }

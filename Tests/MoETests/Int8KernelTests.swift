@@ -140,21 +140,36 @@ final class Int8KernelTests: XCTestCase {
     func testTilingAndChunkingKeepEveryResult() throws {
         let best = Int(mk_cpu_level())
         var rng = TestRandom(seed: 17)
-        // Q6_K rows of 840 bytes: 300 rows span two 192 KiB tiles.
+        // Q6_K rows of 840 bytes: 300 rows span two 192 KiB tiles of the per-row kernels (2 tokens) and three tiles of
+        // decoded rows (1408 bytes each) on the blocked AVX-512 path (9 tokens).
         let rows = 300, columns = 1024
         let bytes = randomRows(.q6_K, rows: rows, columns: columns, rng: &rng)
-        let blocks = quantize(rng.floats(2 * columns))
+        let blocks = quantize(rng.floats(9 * columns))
         for level in Set([0, best]) {
-            let all = try matmulQ8(bytes, type: .q6_K, rows: rows, columns: columns, x: blocks, tokens: 2, level: level)
-            for r in stride(from: 0, to: rows, by: 7) {
-                let one = try matmulQ8(bytes, type: .q6_K, rows: rows, columns: columns, x: blocks, tokens: 2,
-                                       level: level, rowRange: r..<(r + 1))
-                XCTAssertEqual([one[r].bitPattern, one[rows + r].bitPattern],
-                               [all[r].bitPattern, all[rows + r].bitPattern], "level \(level) row \(r)")
+            for tokens in [2, 9] {
+                let all = try matmulQ8(bytes, type: .q6_K, rows: rows, columns: columns, x: blocks, tokens: tokens,
+                                       level: level)
+                for r in stride(from: 0, to: rows, by: 7) {
+                    let one = try matmulQ8(bytes, type: .q6_K, rows: rows, columns: columns, x: blocks, tokens: tokens,
+                                           level: level, rowRange: r..<(r + 1))
+                    for t in 0..<tokens {
+                        XCTAssertEqual(one[t * rows + r].bitPattern, all[t * rows + r].bitPattern,
+                                       "level \(level) tokens \(tokens) row \(r) token \(t)")
+                    }
+                }
+                // A range across the decoded tiles, starting at an odd row.
+                let part = try matmulQ8(bytes, type: .q6_K, rows: rows, columns: columns, x: blocks, tokens: tokens,
+                                        level: level, rowRange: 3..<297)
+                for t in 0..<tokens {
+                    XCTAssertEqual(part[(t * rows + 3)..<(t * rows + 297)].map(\.bitPattern),
+                                   all[(t * rows + 3)..<(t * rows + 297)].map(\.bitPattern),
+                                   "level \(level) tokens \(tokens) token \(t) rows 3..<297")
+                }
             }
         }
-        // 200 tokens of 1024 Q8_0 activations (1408 packed bytes each) cross the 256 KiB packing chunk.
-        let tokens = 200
+        // 750 tokens of 1024 Q8_0 activations (1408 packed bytes each) cross the 256 KiB packing chunk of the per-row
+        // kernels and the 1 MiB chunk of the blocked path (744 tokens, then 6 that take the per-row kernels).
+        let tokens = 750
         let q8 = randomRows(.q8_0, rows: 3, columns: columns, rng: &rng)
         let many = quantize(rng.floats(tokens * columns))
         for level in Set([1, best].filter { $0 <= best }) {
@@ -164,6 +179,48 @@ final class Int8KernelTests: XCTestCase {
                                          x: Array(many[(t * 32)..<((t + 1) * 32)]), tokens: 1, level: level)
                 XCTAssertEqual(alone.map(\.bitPattern), all[(3 * t)..<(3 * t + 3)].map(\.bitPattern),
                                "level \(level) token \(t)")
+            }
+        }
+    }
+
+    /// The many-token path (7 tokens or more at the AVX-512 VNNI level: kernels over 2 rows x 4 tokens at a time)
+    /// against single-token and single-row calls, which take the per-row kernels: odd row counts, row ranges that
+    /// start at odd rows or hold one row, token counts that are not a multiple of 4, partial last groups of blocks.
+    func testBlockedEdgesAreBitIdentical() throws {
+        for type in Self.types {
+            for columns in type.blockSize == 256 ? [256, 768] : [544, 1024] {
+                let rows = 19, tokens = 14
+                var rng = TestRandom(seed: 31 + UInt64(columns))
+                let bytes = randomRows(type, rows: rows, columns: columns, rng: &rng)
+                let blocks = quantize(rng.floats(tokens * columns, scale: 2))
+                let nb = columns / 32
+                for level in levels {
+                    let all = try matmulQ8(bytes, type: type, rows: rows, columns: columns, x: blocks, tokens: tokens,
+                                           level: level)
+                    for t in 0..<tokens {
+                        let alone = try matmulQ8(bytes, type: type, rows: rows, columns: columns,
+                                                 x: Array(blocks[(t * nb)..<((t + 1) * nb)]), tokens: 1, level: level)
+                        XCTAssertEqual(alone.map(\.bitPattern), all[(t * rows)..<((t + 1) * rows)].map(\.bitPattern),
+                                       "\(type) k \(columns) level \(level) token \(t)")
+                    }
+                    for (start, count) in [(0, 7), (1, 9), (3, 10), (2, 11), (1, 13)] {
+                        for range in [0..<rows, 1..<2, 3..<18, 5..<8, 7..<19, 18..<19] {
+                            let part = try matmulQ8(bytes, type: type, rows: rows, columns: columns,
+                                                    x: Array(blocks[(start * nb)..<((start + count) * nb)]),
+                                                    tokens: count, level: level, rowRange: range)
+                            for i in part.indices {
+                                let (t, r) = (i / rows, i % rows)
+                                if range.contains(r) {
+                                    XCTAssertEqual(part[i].bitPattern, all[(start + t) * rows + r].bitPattern,
+                                                   "\(type) k \(columns) level \(level) tokens \(start)+\(count) "
+                                                       + "rows \(range) element \(i)")
+                                } else {
+                                    XCTAssertTrue(part[i].isNaN, "\(type) level \(level) row outside the range written")
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
