@@ -17,8 +17,9 @@ struct BenchModelCommand: AsyncParsableCommand {
             the last request's prefill step over the time from that step to the last token (decode only), and end \
             to end (prefill included). RSS is VmRSS after the runs. The roofline ratio is the weight bytes a \
             decoded token reads (attention, shared expert, top-k routed experts and output head at their storage \
-            types) times decode tokens/s, divided by the best memcpy rate of a 256 MB buffer. Sizes that do not \
-            fit the model's context are clamped (the report says so).
+            types) times decode tokens/s, divided by the best memcpy rate of a 256 MB buffer (bytes read plus \
+            bytes written, as STREAM counts a copy). Sizes that do not fit the model's context are clamped (the \
+            report says so).
             """
     )
 
