@@ -21,7 +21,6 @@
 #define OFF_B1 (40 * G)
 
 INL __m512i ld(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
-INL __m256i ld256(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
 INL __m128i ld128(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 INL __m512 ldps(const uint8_t *p) { return _mm512_loadu_ps((const void *)p); }
 
@@ -50,28 +49,6 @@ INL void tr16x4(const uint8_t *p, int64_t stride, __m512i v[4]) {
     v[1] = _mm512_unpackhi_epi64(t0, t2);
     v[2] = _mm512_unpacklo_epi64(t1, t3);
     v[3] = _mm512_unpackhi_epi64(t1, t3);
-}
-
-/// In-register transpose of two 8x8 dword matrices (r[i] = [row i of A | row i of B]): on return r[m] lanes 0..7 =
-/// dword m of A's rows 0..7, lanes 8..15 = dword m of B's rows.
-INL void tr8x8x2(__m512i r[8]) {
-    __m512i t[8], u[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-    }
-    for (int h = 0; h < 2; h++) {
-        const __m512i *s = t + 4 * h;
-        u[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
-        u[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
-        u[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
-        u[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
-    }
-    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
-    for (int m = 0; m < 4; m++) {
-        r[m] = _mm512_permutex2var_epi64(u[m], lo, u[4 + m]);
-        r[m + 4] = _mm512_permutex2var_epi64(u[m], hi, u[4 + m]);
-    }
 }
 
 /// Sixteen IEEE halves at p + stride * i as floats (scalar inserts: cheaper than a gather on Zen 4).
@@ -143,22 +120,68 @@ INL void dec_q4_0(const uint8_t *src, __m512i w[8], __m512 *dw) {
     *dw = halves16(src, MK_Q4_0_BYTES);
 }
 
-/// Two Q4_K super-blocks: the nibbles, d * scale and dmin * min per block.
-INL void dec_q4_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512 *dsc, __m512 *dmm) {
+/// Two Q4_K super-blocks: the nibbles, d * scale and dmin * min per block. Block j = 2c + h of a super-block is the
+/// nibble h of its 32 bytes c; vector m takes dword m of every chunk c (both nibbles, lanes 2c and 2c + 1) with one
+/// two-source dword permute of the chunks' first (m < 4) or second (m >= 4) 16 bytes, then a per-lane shift by 0 or 4.
+/// With `x16` the odd lanes (high nibbles) skip the shift and keep 16 * nibble: their integer sums come out exactly 16
+/// times larger (|16 * sum| <= 16 * 32 * 15 * 127 < 2^24, so converting it to float is exact too) and their d * scale
+/// is divided by 16 (exact: a power of two, far from the subnormals), so (16 * f) * (dsc / 16) is the same real
+/// number as f * dsc and rounds to the same float.
+INL void dec_q4_k_x(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512 *dsc, __m512 *dmm, const int x16) {
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    uint64_t s0, m0, s1, m1;
-    mk_q4k_unpack_scales(b0 + 4, &s0, &m0);
-    mk_q4k_unpack_scales(b1 + 4, &s1, &m1);
-    *dsc = _mm512_mul_ps(two(h2f(b0), h2f(b1)),
-                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)s1, (long long)s0))));
-    *dmm = _mm512_mul_ps(two(h2f(b0 + 2), h2f(b1 + 2)),
-                         _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x((long long)m1, (long long)m0))));
-    for (int c = 0; c < 4; c++) {
-        const __m512i q = pair(ld256(b0 + 16 + 32 * c), ld256(b1 + 16 + 32 * c));
-        w[2 * c] = _mm512_and_si512(q, m4);
-        w[2 * c + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    // Scales and mins of both super-blocks: per 128-bit lane (one super-block), bytes 0..7 the scales, 8..15 the
+    // mins (what mk_q4k_scale_min gives).
+    // Bytes 0..15 of each super-block (d, dmin, the 12 packed bytes) in one 128-bit lane each.
+    const __m256i qq = _mm256_inserti128_si256(_mm256_castsi128_si256(ld128(b0)), ld128(b1), 1);
+    const __m256i ia = _mm256_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15,
+                                        4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m256i ib = _mm256_setr_epi8(-1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1, 8, 9, 10, 11,
+                                        -1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1, 8, 9, 10, 11);
+    const __m256i A = _mm256_shuffle_epi8(qq, ia), B = _mm256_shuffle_epi8(qq, ib);
+    const __m256i k1 = _mm256_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0);
+    const __m256i k2 = _mm256_setr_epi32(0, 0, 0, 0x0f0f0f0f, 0, 0, 0, 0x0f0f0f0f);
+    const __m256i k3 = _mm256_setr_epi32(0, 0x30303030, 0, 0x30303030, 0, 0x30303030, 0, 0x30303030);
+    const __m256i sm = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(A, k1), _mm256_and_si256(_mm256_srli_epi16(A, 4), k2)),
+        _mm256_and_si256(_mm256_srli_epi16(B, 2), k3));
+    // [scales sb0 | scales sb1 | mins sb0 | mins sb1]
+    const __m256i smp = _mm256_permute4x64_epi64(sm, 0xD8);
+    const __m512i sci = _mm512_cvtepu8_epi32(_mm256_castsi256_si128(smp));
+    const __m512i mni = _mm512_cvtepu8_epi32(_mm256_extracti128_si256(smp, 1));
+    // Lanes 0, 1, 8, 9: d0, dmin0, d1, dmin1 as floats (exact conversions; the other lanes are not used).
+    const __m512 dd = _mm512_cvtph_ps(qq);
+    const __m512i pd = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8);
+    const __m512i pm = _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9, 9, 9);
+    *dsc = _mm512_mul_ps(_mm512_permutexvar_ps(pd, dd), _mm512_cvtepi32_ps(sci));
+    if (x16) *dsc = _mm512_mul_ps(*dsc, _mm512_setr_ps(1, 0.0625f, 1, 0.0625f, 1, 0.0625f, 1, 0.0625f,
+                                                       1, 0.0625f, 1, 0.0625f, 1, 0.0625f, 1, 0.0625f));
+    *dmm = _mm512_mul_ps(_mm512_permutexvar_ps(pm, dd), _mm512_cvtepi32_ps(mni));
+    // X[s]: per 128-bit lane c, bytes 0..15 of chunk c of super-block s; Y[s]: bytes 16..31.
+    const __m512i lo = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), hi = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+    const __m512i a0 = ld(b0 + 16), a1 = ld(b0 + 80), c0 = ld(b1 + 16), c1 = ld(b1 + 80);
+    const __m512i X0 = _mm512_permutex2var_epi64(a0, lo, a1), Y0 = _mm512_permutex2var_epi64(a0, hi, a1);
+    const __m512i X1 = _mm512_permutex2var_epi64(c0, lo, c1), Y1 = _mm512_permutex2var_epi64(c0, hi, c1);
+    const __m512i sh = _mm512_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
+    const __m512i mhl = _mm512_setr_epi32(0x0F0F0F0F, (int)0xF0F0F0F0, 0x0F0F0F0F, (int)0xF0F0F0F0, 0x0F0F0F0F,
+                                          (int)0xF0F0F0F0, 0x0F0F0F0F, (int)0xF0F0F0F0, 0x0F0F0F0F, (int)0xF0F0F0F0,
+                                          0x0F0F0F0F, (int)0xF0F0F0F0, 0x0F0F0F0F, (int)0xF0F0F0F0, 0x0F0F0F0F,
+                                          (int)0xF0F0F0F0);
+    for (int m = 0; m < 4; m++) {
+        const __m512i idx = _mm512_add_epi32(_mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28),
+                                             _mm512_set1_epi32(m));
+        const __m512i u = _mm512_permutex2var_epi32(X0, idx, X1), v = _mm512_permutex2var_epi32(Y0, idx, Y1);
+        if (x16) {
+            w[m] = _mm512_and_si512(u, mhl);
+            w[m + 4] = _mm512_and_si512(v, mhl);
+        } else {
+            w[m] = _mm512_and_si512(_mm512_srlv_epi32(u, sh), m4);
+            w[m + 4] = _mm512_and_si512(_mm512_srlv_epi32(v, sh), m4);
+        }
     }
-    tr8x8x2(w);
+}
+
+INL void dec_q4_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512 *dsc, __m512 *dmm) {
+    dec_q4_k_x(b0, b1, w, dsc, dmm, 0);
 }
 
 // MARK: - Per-row kernels (every token against one row; the weights are decoded in registers)
@@ -214,7 +237,7 @@ INL void q4_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
                                       2 * MK_Q4_K_BYTES, tmp);
         __m512i w[8];
         __m512 dsc, dmm;
-        dec_q4_k(b0, b0 + MK_Q4_K_BYTES, w, &dsc, &dmm);
+        dec_q4_k_x(b0, b0 + MK_Q4_K_BYTES, w, &dsc, &dmm, 1);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
@@ -227,19 +250,6 @@ INL void q4_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
     ACC_FINISH
 }
 
-/// The rows (32 six-bit values each, 0..63) of the 4 activation blocks of half n of two Q6_K super-blocks.
-INL void q6k_rows(const uint8_t *b0, const uint8_t *b1, int n, __m512i *r) {
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
-    const __m512i l0 = pair(ld256(b0 + 64 * n), ld256(b1 + 64 * n));
-    const __m512i l1 = pair(ld256(b0 + 64 * n + 32), ld256(b1 + 64 * n + 32));
-    const __m512i h = pair(ld256(b0 + 128 + 32 * n), ld256(b1 + 128 + 32 * n));
-    r[0] = _mm512_or_si512(_mm512_and_si512(l0, m4), _mm512_and_si512(_mm512_slli_epi16(h, 4), m30));
-    r[1] = _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_and_si512(_mm512_slli_epi16(h, 2), m30));
-    r[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(h, m30));
-    r[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4),
-                           _mm512_and_si512(_mm512_srli_epi16(h, 2), m30));
-}
-
 /// Two Q6_K super-blocks: the six-bit values (0..63), the two sub-block scales of each block (int32) and d.
 INL void dec_q6_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512i *sca, __m512i *scb, __m512 *d) {
     const __m128i split = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
@@ -247,9 +257,28 @@ INL void dec_q6_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512i *s
     *sca = _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(s0, s1));
     *scb = _mm512_cvtepi8_epi32(_mm_unpackhi_epi64(s0, s1));
     *d = two(h2f(b0 + 208), h2f(b1 + 208));
-    q6k_rows(b0, b1, 0, w);
-    q6k_rows(b0, b1, 1, w + 4);
-    tr8x8x2(w);
+    // Block j = 4n + p of a super-block: low bits from nibble p >> 1 of ql bytes 64n + 32 (p & 1) .. + 31, high bits
+    // from bits 2p, 2p + 1 of qh bytes 32n .. 32n + 31. Vector m takes dword m of each of those 32-byte rows with
+    // two-source dword permutes (ql: the rows' first (m < 4) or second 16 bytes of both super-blocks; qh: all of it),
+    // then per-lane shifts.
+    const __m512i lo = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), hi = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+    const __m512i a0 = ld(b0), a1 = ld(b0 + 64), c0 = ld(b1), c1 = ld(b1 + 64);
+    const __m512i X0 = _mm512_permutex2var_epi64(a0, lo, a1), Y0 = _mm512_permutex2var_epi64(a0, hi, a1);
+    const __m512i X1 = _mm512_permutex2var_epi64(c0, lo, c1), Y1 = _mm512_permutex2var_epi64(c0, hi, c1);
+    const __m512i H0 = ld(b0 + 128), H1 = ld(b1 + 128);
+    const __m512i sl = _mm512_setr_epi32(0, 0, 4, 4, 0, 0, 4, 4, 0, 0, 4, 4, 0, 0, 4, 4);
+    const __m512i sh = _mm512_setr_epi32(4, 2, 0, 30, 4, 2, 0, 30, 4, 2, 0, 30, 4, 2, 0, 30);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    // X lane 4c + m (c = 2n + (p & 1)): dword m of ql row c.
+    const __m512i il = _mm512_setr_epi32(0, 4, 0, 4, 8, 12, 8, 12, 16, 20, 16, 20, 24, 28, 24, 28);
+    const __m512i ih = _mm512_setr_epi32(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
+    for (int m = 0; m < 8; m++) {
+        const __m512i ql = m < 4 ? _mm512_permutex2var_epi32(X0, _mm512_add_epi32(il, _mm512_set1_epi32(m)), X1)
+                                 : _mm512_permutex2var_epi32(Y0, _mm512_add_epi32(il, _mm512_set1_epi32(m - 4)), Y1);
+        const __m512i qh = _mm512_permutex2var_epi32(H0, _mm512_add_epi32(ih, _mm512_set1_epi32(m)), H1);
+        w[m] = _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi32(ql, sl), m4),
+                               _mm512_and_si512(_mm512_rolv_epi32(qh, sh), m30));
+    }
 }
 
 INL void q6_k_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float *out, const int NT) {
@@ -369,10 +398,50 @@ void mk_q8_pack_avx512(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out)
         }                                                                                                  \
     }
 
+/// Rows of one token count: the per-row kernel with the count fixed, its constants hoisted out of the row loop.
+INL void rows_loop(void (*nt_fn)(const uint8_t *, const uint8_t *const *, int64_t, float *, const int),
+                   const uint8_t *base, size_t row_bytes, int64_t nr, const uint8_t *const *xs, int64_t k, float *y,
+                   int64_t ldy, const int NT) {
+    float out[MK_MAX_NT];
+    for (int64_t r = 0; r < nr; r++) {
+        nt_fn(base + (size_t)r * row_bytes, xs, k, out, NT);
+        for (int t = 0; t < NT; t++) y[t * ldy + r] = out[t];
+    }
+}
+
+#define ROWS_NT(NAME)                                                                                       \
+    static TGT void NAME##_rows(const uint8_t *base, size_t row_bytes, int64_t nr, const uint8_t *const *xs, int nt, \
+                                int64_t k, float *y, int64_t ldy) {                                                 \
+        switch (nt) {                                                                                      \
+        case 1: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 1); break;                        \
+        case 2: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 2); break;                        \
+        case 3: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 3); break;                        \
+        case 4: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 4); break;                        \
+        case 5: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 5); break;                        \
+        case 6: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 6); break;                        \
+        case 7: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 7); break;                        \
+        default: rows_loop(NAME##_nt, base, row_bytes, nr, xs, k, y, ldy, 8); break;                       \
+        }                                                                                                  \
+    }
+
 DISPATCH_NT(q8_0)
 DISPATCH_NT(q4_0)
 DISPATCH_NT(q4_k)
 DISPATCH_NT(q6_k)
+ROWS_NT(q8_0)
+ROWS_NT(q4_0)
+ROWS_NT(q4_k)
+ROWS_NT(q6_k)
+
+mk_q8_rows_fn mk_q8_rows_avx512(int type) {
+    switch (type) {
+    case MK_TYPE_Q8_0: return q8_0_rows;
+    case MK_TYPE_Q4_0: return q4_0_rows;
+    case MK_TYPE_Q4_K: return q4_k_rows;
+    case MK_TYPE_Q6_K: return q6_k_rows;
+    default: return NULL;
+    }
+}
 
 mk_q8_dot_fn mk_q8_dot_avx512(int type) {
     switch (type) {
@@ -386,6 +455,10 @@ mk_q8_dot_fn mk_q8_dot_avx512(int type) {
 
 #else
 mk_q8_dot_fn mk_q8_dot_avx512(int type) {
+    (void)type;
+    return NULL;
+}
+mk_q8_rows_fn mk_q8_rows_avx512(int type) {
     (void)type;
     return NULL;
 }

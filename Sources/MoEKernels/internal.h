@@ -53,6 +53,14 @@ typedef void (*mk_q8_dot_fn)(const uint8_t *row, const uint8_t *const *xs, int n
 mk_q8_dot_fn mk_q8_dot_avx2(int type);
 mk_q8_dot_fn mk_q8_dot_avx512(int type);
 
+/// The same per-row kernel over nr consecutive rows (row r at base + r * row_bytes): y[t * ldy + r] = what the
+/// mk_q8_dot_fn of the type gives for row r and token t (the loop runs inside, sparing a call per row).
+typedef void (*mk_q8_rows_fn)(const uint8_t *base, size_t row_bytes, int64_t nr, const uint8_t *const *xs, int nt,
+                              int64_t k, float *y, int64_t ldy);
+
+/// The rows kernel for a type at AVX-512 + VNNI; NULL when the type has none.
+mk_q8_rows_fn mk_q8_rows_avx512(int type);
+
 /// Packs one token's nb blocks for the level's kernels of `type` (nb > 0; out 64-byte aligned, ceil(nb / G) groups).
 /// b0 and b1 hold what the kernel adds to its integer sums: Q4_0 -8 * (s0 + s1); Q6_K -32 * s0 and -32 * s1;
 /// Q8_0 -128 * (s0 + s1) at AVX-512 (whose kernel offsets the weights to unsigned) and 0 at AVX2 (sign trick);

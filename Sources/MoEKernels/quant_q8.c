@@ -248,6 +248,7 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
     if (level >= MK_LEVEL_AVX512 && !mk_cpu_has_vnni()) level = MK_LEVEL_AVX2;
     mk_q8_dot_fn fn = NULL;
     mk_q8_gemm_fn gemm = NULL;
+    mk_q8_rows_fn rows = NULL;
     void (*pack)(int, const mk_block_q8 *, int64_t, uint8_t *) = NULL;
     int lanes = 0, max_nt = MK_MAX_NT_AVX2;
     if (level >= MK_LEVEL_AVX512 && (fn = mk_q8_dot_avx512(type)) != NULL) {
@@ -255,6 +256,7 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
         max_nt = MK_MAX_NT;
         pack = mk_q8_pack_avx512;
         gemm = mk_q8_gemm_avx512(type);
+        rows = mk_q8_rows_avx512(type);
     } else if (level >= MK_LEVEL_AVX2 && (fn = mk_q8_dot_avx2(type)) != NULL) {
         lanes = MK_Q8_LANES_AVX2;
         pack = mk_q8_pack_avx2;
@@ -312,6 +314,10 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
                 for (int t = 0; t < nt; t++) {
                     xs[t] = lanes ? packed + (t0 + t) * token_bytes
                                   : (const uint8_t *)(const void *)(x + (c0 + t0 + t) * ldx);
+                }
+                if (rows) {
+                    rows(base + (size_t)r0 * row_bytes, row_bytes, r1 - r0, xs, nt, k, y + (c0 + t0) * ldy + r0, ldy);
+                    continue;
                 }
                 float out[MK_MAX_NT];
                 for (int64_t r = r0; r < r1; r++) {
