@@ -24,7 +24,7 @@ final class Int8KernelTests: XCTestCase {
         x += rng.floats(32, scale: 1e30)
         x += rng.floats(32, scale: 1e-30)
         x += rng.floats(32, scale: 1e-38)                                         // d subnormal, 1 / d infinite
-        x += rng.floats(32, scale: 1e-43)                                         // d underflows to 0
+        x += rng.floats(32, scale: Float(bitPattern: 71))                          // ~1e-43: d underflows to 0
         x += [Float.infinity] + rng.floats(31)                                    // infinite value
         x += [Float.nan, 5] + rng.floats(30)                                      // NaN value
         x += (0..<32).map { i in i == 7 ? -9 : Float(i % 5) * 0.1 }               // negative extreme

@@ -76,11 +76,20 @@ public struct SyntheticModelSpec: Sendable, Equatable {
         if claShareFactor != 1 { w.set(p + "attention.cla_share_factor", uint32: UInt32(claShareFactor)) }
         Self.addVocabulary(&w, size: vocabulary)
 
+        try addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 })
+        return w.serialize()
+    }
+
+    /// Adds every weight tensor in llama.cpp's names and order, with seeded values (splitmix64, uniform in
+    /// [-1, 1) times a fan-in scale; norms near 1; the router F32). Rows that are not whole blocks of `weightType`
+    /// are stored F32 (the tests' tiny shapes). `hasKeyValue(layer)` says which layers own K/V projections.
+    func addWeights(to w: inout GGUFWriter, hasKeyValue: (Int) -> Bool) throws {
         var rng = SplitMix(seed: seed)
         let d = embedding, qDim = heads * headDim, kvDim = kvHeads * headDim
+        let weightType = self.weightType
         func matrix(_ name: String, _ shape: [Int], scale: Float) throws {
-            try w.addTensor(name: name, shape: shape, type: weightType,
-                            values: rng.floats(shape.reduce(1, *), scale: scale))
+            let type = shape[0] % weightType.blockSize == 0 ? weightType : .f32
+            try w.addTensor(name: name, shape: shape, type: type, values: rng.floats(shape.reduce(1, *), scale: scale))
         }
         func norm(_ name: String, _ n: Int) throws {
             try w.addTensor(name: name, shape: [n], type: .f32, values: (0..<n).map { _ in 1 + 0.2 * rng.uniform() })
@@ -93,7 +102,7 @@ public struct SyntheticModelSpec: Sendable, Equatable {
             let b = "blk.\(i)."
             try norm(b + "attn_norm.weight", d)
             try matrix(b + "attn_q.weight", [d, qDim], scale: s)
-            if i % claShareFactor == 0 {
+            if hasKeyValue(i) {
                 try matrix(b + "attn_k.weight", [d, kvDim], scale: s)
                 try matrix(b + "attn_v.weight", [d, kvDim], scale: s)
             }
@@ -111,7 +120,6 @@ public struct SyntheticModelSpec: Sendable, Equatable {
             try matrix(b + "ffn_up_shexp.weight", [d, sharedLength], scale: s)
             try matrix(b + "ffn_down_shexp.weight", [sharedLength, d], scale: 1 / Float(sharedLength).squareRoot())
         }
-        return w.serialize()
     }
 
     /// A byte-level BPE vocabulary of exactly `size` tokens: the 256 byte symbols, merges of byte pairs as filler,

@@ -1,4 +1,4 @@
-import MoE
+@testable import MoE
 
 /// Builds tiny `hunyuan-moe` GGUF files with seeded random weights.
 struct TinyModelConfig {
@@ -48,43 +48,27 @@ struct TinyModelConfig {
             w.set(p + "attention.cla_share_factor", uint32: UInt32(claShareFactor))
             w.set(p + "expert_weights_norm", bool: expertWeightsNorm)
         }
-        var rng = TestRandom(seed: seed)
-        let d = embedding, qDim = heads * headDim, kvDim = kvHeads * headDim
-        func matrix(_ name: String, _ shape: [Int], scale: Float) throws {
-            let type = shape[0] % weightType.blockSize == 0 ? weightType : .f32
-            try w.addTensor(name: name, shape: shape, type: type,
-                            values: rng.floats(shape.reduce(1, *), scale: scale))
-        }
-        func norm(_ name: String, _ n: Int) throws {
-            try w.addTensor(name: name, shape: [n], type: .f32, values: (0..<n).map { _ in 1 + 0.2 * rng.uniform() })
-        }
-        let s = 1 / Float(d).squareRoot()
-        try matrix("token_embd.weight", [d, vocabulary], scale: 1)
-        try norm("output_norm.weight", d)
-        if !tiedOutput { try matrix("output.weight", [d, vocabulary], scale: s) }
-        for i in 0..<layers {
-            let b = "blk.\(i)."
-            try norm(b + "attn_norm.weight", d)
-            try matrix(b + "attn_q.weight", [d, qDim], scale: s)
-            if i % claShareFactor == 0 || !writeExtensionKeys {
-                try matrix(b + "attn_k.weight", [d, kvDim], scale: s)
-                try matrix(b + "attn_v.weight", [d, kvDim], scale: s)
-            }
-            try matrix(b + "attn_output.weight", [qDim, d], scale: 1 / Float(qDim).squareRoot())
-            try norm(b + "attn_q_norm.weight", headDim)
-            try norm(b + "attn_k_norm.weight", headDim)
-            try norm(b + "ffn_norm.weight", d)
-            try w.addTensor(name: b + "ffn_gate_inp.weight", shape: [d, experts], type: .f32,
-                            values: rng.floats(d * experts, scale: 2 * s))
-            try matrix(b + "ffn_gate_exps.weight", [d, expertLength, experts], scale: s)
-            try matrix(b + "ffn_up_exps.weight", [d, expertLength, experts], scale: s)
-            try matrix(b + "ffn_down_exps.weight", [expertLength, d, experts],
-                       scale: 1 / Float(expertLength).squareRoot())
-            try matrix(b + "ffn_gate_shexp.weight", [d, sharedLength], scale: s)
-            try matrix(b + "ffn_up_shexp.weight", [d, sharedLength], scale: s)
-            try matrix(b + "ffn_down_shexp.weight", [sharedLength, d], scale: 1 / Float(sharedLength).squareRoot())
-        }
+        try weights.addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 || !writeExtensionKeys })
         return w.serialize()
+    }
+
+    /// The same shape as a synthetic-model spec, whose weight writer fills the file.
+    var weights: SyntheticModelSpec {
+        var spec = SyntheticModelSpec()
+        spec.vocabulary = vocabulary
+        spec.embedding = embedding
+        spec.layers = layers
+        spec.heads = heads
+        spec.kvHeads = kvHeads
+        spec.headDim = headDim
+        spec.experts = experts
+        spec.expertsUsed = expertsUsed
+        spec.expertLength = expertLength
+        spec.sharedLength = sharedLength
+        spec.tiedOutput = tiedOutput
+        spec.weightType = weightType
+        spec.seed = seed
+        return spec
     }
 
     func load() throws -> HunyuanMoEModel {
