@@ -53,9 +53,19 @@ public struct SyntheticModelSpec: Sendable, Equatable {
     public func build() throws -> [UInt8] {
         try validate()
         var w = GGUFWriter()
+        addHyperparameters(to: &w, name: "synthetic-benchmark")
+        if claShareFactor != 1 { w.set("hunyuan-moe.attention.cla_share_factor", uint32: UInt32(claShareFactor)) }
+        Self.addVocabulary(&w, size: vocabulary)
+
+        try addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 })
+        return w.serialize()
+    }
+
+    /// Adds `general.*` and the `hunyuan-moe.*` shape keys llama.cpp reads (not the Refinery extension keys).
+    func addHyperparameters(to w: inout GGUFWriter, name: String, ropeBase: Float = 10000, epsilon: Float = 1e-5) {
         let p = "hunyuan-moe."
         w.set("general.architecture", string: "hunyuan-moe")
-        w.set("general.name", string: "synthetic-benchmark")
+        w.set("general.name", string: name)
         w.set(p + "context_length", uint32: UInt32(context))
         w.set(p + "embedding_length", uint32: UInt32(embedding))
         w.set(p + "block_count", uint32: UInt32(layers))
@@ -66,18 +76,13 @@ public struct SyntheticModelSpec: Sendable, Equatable {
         w.set(p + "attention.key_length", uint32: UInt32(headDim))
         w.set(p + "attention.value_length", uint32: UInt32(headDim))
         w.set(p + "rope.dimension_count", uint32: UInt32(headDim))
-        w.set(p + "rope.freq_base", float32: 10000)
-        w.set(p + "attention.layer_norm_rms_epsilon", float32: 1e-5)
+        w.set(p + "rope.freq_base", float32: ropeBase)
+        w.set(p + "attention.layer_norm_rms_epsilon", float32: epsilon)
         w.set(p + "expert_count", uint32: UInt32(experts))
         w.set(p + "expert_used_count", uint32: UInt32(expertsUsed))
         w.set(p + "expert_feed_forward_length", uint32: UInt32(expertLength))
         w.set(p + "expert_shared_feed_forward_length", uint32: UInt32(sharedLength))
         w.set(p + "vocab_size", uint32: UInt32(vocabulary))
-        if claShareFactor != 1 { w.set(p + "attention.cla_share_factor", uint32: UInt32(claShareFactor)) }
-        Self.addVocabulary(&w, size: vocabulary)
-
-        try addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 })
-        return w.serialize()
     }
 
     /// Adds every weight tensor in llama.cpp's names and order, with seeded values (splitmix64, uniform in

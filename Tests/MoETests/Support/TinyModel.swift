@@ -25,34 +25,18 @@ struct TinyModelConfig {
 
     func build() throws -> [UInt8] {
         var w = GGUFWriter()
+        let spec = weights
+        spec.addHyperparameters(to: &w, name: "tiny", ropeBase: ropeBase, epsilon: epsilon)
         let p = "hunyuan-moe."
-        w.set("general.architecture", string: "hunyuan-moe")
-        w.set("general.name", string: "tiny")
-        w.set(p + "context_length", uint32: UInt32(context))
-        w.set(p + "embedding_length", uint32: UInt32(embedding))
-        w.set(p + "block_count", uint32: UInt32(layers))
-        w.set(p + "feed_forward_length", uint32: UInt32(expertLength))
-        w.set(p + "attention.head_count", uint32: UInt32(heads))
-        w.set(p + "attention.head_count_kv", uint32: UInt32(kvHeads))
-        w.set(p + "attention.key_length", uint32: UInt32(headDim))
-        w.set(p + "attention.value_length", uint32: UInt32(headDim))
-        w.set(p + "rope.dimension_count", uint32: UInt32(headDim))
-        w.set(p + "rope.freq_base", float32: ropeBase)
-        w.set(p + "attention.layer_norm_rms_epsilon", float32: epsilon)
-        w.set(p + "expert_count", uint32: UInt32(experts))
-        w.set(p + "expert_used_count", uint32: UInt32(expertsUsed))
-        w.set(p + "expert_feed_forward_length", uint32: UInt32(expertLength))
-        w.set(p + "expert_shared_feed_forward_length", uint32: UInt32(sharedLength))
-        w.set(p + "vocab_size", uint32: UInt32(vocabulary))
         if writeExtensionKeys {
             w.set(p + "attention.cla_share_factor", uint32: UInt32(claShareFactor))
             w.set(p + "expert_weights_norm", bool: expertWeightsNorm)
         }
-        try weights.addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 || !writeExtensionKeys })
+        try spec.addWeights(to: &w, hasKeyValue: { $0 % claShareFactor == 0 || !writeExtensionKeys })
         return w.serialize()
     }
 
-    /// The same shape as a synthetic-model spec, whose weight writer fills the file.
+    /// The same shape as a synthetic-model spec, whose key and weight writers fill the file.
     var weights: SyntheticModelSpec {
         var spec = SyntheticModelSpec()
         spec.vocabulary = vocabulary
@@ -65,6 +49,7 @@ struct TinyModelConfig {
         spec.expertsUsed = expertsUsed
         spec.expertLength = expertLength
         spec.sharedLength = sharedLength
+        spec.context = context
         spec.tiedOutput = tiedOutput
         spec.weightType = weightType
         spec.seed = seed
