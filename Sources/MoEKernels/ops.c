@@ -28,13 +28,20 @@ void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y) 
     for (int64_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
 }
 
-void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base) {
-    const int64_t half = n_rot / 2;
-    for (int64_t i = 0; i < half; i++) {
+void mk_rope_cos_sin(int64_t n_rot, int64_t pos, double base, double *cs) {
+    for (int64_t i = 0; i < n_rot / 2; i++) {
         const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
-        const double c = cos(theta), s = sin(theta);
-        for (int64_t h = 0; h < n_heads; h++) {
-            float *v = x + h * head_dim;
+        cs[2 * i] = cos(theta);
+        cs[2 * i + 1] = sin(theta);
+    }
+}
+
+void mk_rope_neox_cs(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const double *cs) {
+    const int64_t half = n_rot / 2;
+    for (int64_t h = 0; h < n_heads; h++) {
+        float *v = x + h * head_dim;
+        for (int64_t i = 0; i < half; i++) {
+            const double c = cs[2 * i], s = cs[2 * i + 1];
             const double x0 = v[i], x1 = v[i + half];
             v[i] = (float)(x0 * c - x1 * s);
             v[i + half] = (float)(x0 * s + x1 * c);
@@ -42,10 +49,19 @@ void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, in
     }
 }
 
-void mk_silu_mul(const float *g, const float *u, int64_t n, float *y) {
-    for (int64_t i = 0; i < n; i++) {
-        const float a = g[i];
-        y[i] = a / (1.0f + expf(-a)) * u[i];
+void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base) {
+    const int64_t half = n_rot / 2;
+    for (int64_t i = 0; i < half; i++) {
+        double cs[2];
+        const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
+        cs[0] = cos(theta);
+        cs[1] = sin(theta);
+        for (int64_t h = 0; h < n_heads; h++) {
+            float *v = x + h * head_dim;
+            const double x0 = v[i], x1 = v[i + half];
+            v[i] = (float)(x0 * cs[0] - x1 * cs[1]);
+            v[i + half] = (float)(x0 * cs[1] + x1 * cs[0]);
+        }
     }
 }
 
@@ -53,6 +69,11 @@ void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const 
                   int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
                   float scale, float *scores, float *out) {
     level = mk_clamp_level(level);
+    if (level >= MK_LEVEL_AVX512 && n_pos > 0 &&
+        mk_attention_avx512(q, g, head_dim, pages, page_size, k_offset, v_offset, n_pos, k_norm_eps, scale, scores,
+                            out) == 0) {
+        return;
+    }
     for (int64_t p = 0; p < n_pos; p++) {
         const float *k = pages[p / page_size] + k_offset + (p % page_size) * head_dim;
         const float ss = mk_dot_f32_level(level, k, k, head_dim);

@@ -126,8 +126,16 @@ final class KernelTests: XCTestCase {
     }
 
     func testAttentionKernelMatchesNaiveAttention() {
-        let headDim = 24, group = 3, positions = 37, pageSize = 8
-        var rng = TestRandom(seed: 8)
+        // Head dims that are not a multiple of 16 take the generic path at every level; the others the fused AVX-512
+        // kernel (heads in groups of 4, values in chunks of 64 dimensions, softmax tails of 1..15 positions).
+        for (headDim, group, positions, pageSize) in [(24, 3, 37, 8), (128, 4, 37, 8), (48, 5, 1, 4), (80, 6, 50, 16),
+                                                      (16, 1, 16, 16)] {
+            checkAttention(headDim: headDim, group: group, positions: positions, pageSize: pageSize)
+        }
+    }
+
+    private func checkAttention(headDim: Int, group: Int, positions: Int, pageSize: Int) {
+        var rng = TestRandom(seed: UInt64(8 + headDim + positions))
         let q = rng.floats(group * headDim)
         let keys = (0..<positions).map { _ in rng.floats(headDim, scale: 2) }
         let values = (0..<positions).map { _ in rng.floats(headDim) }
@@ -169,7 +177,10 @@ final class KernelTests: XCTestCase {
                 mk_attention(Int32(level), q, Int64(group), Int64(headDim), t.baseAddress!, Int64(pageSize), 0,
                              Int64(pageSize * headDim), Int64(positions), eps, scale, &scores, &out)
             }
-            for i in out.indices { XCTAssertEqual(Double(out[i]), expected[i], accuracy: 1e-5, "level \(level)") }
+            for i in out.indices {
+                XCTAssertEqual(Double(out[i]), expected[i], accuracy: 1e-5,
+                               "level \(level) head dim \(headDim) group \(group) positions \(positions)")
+            }
         }
     }
 

@@ -286,8 +286,12 @@ public final class HunyuanMoEModel: LanguageModel, ModelArchitecture {
             expertLength: hp.expertFeedForwardLength, sharedLength: hp.sharedFeedForwardLength,
             normalizeWeights: hp.expertWeightsNorm, epsilon: hp.rmsEpsilon)
         var rows = count
+        let rotary = attentionBlock.rotaryTables(step)
         for layer in 0..<hp.blockCount {
-            attentionBlock.apply(attentionLayers[layer], x: x, step: step, cache: cache, context: context)
+            rotary.withUnsafeBufferPointer { table in
+                attentionBlock.apply(attentionLayers[layer], x: x, step: step, rotary: table.baseAddress!, cache: cache,
+                                     context: context)
+            }
             if layer == hp.blockCount - 1 {
                 // Only the rows whose logits are wanted matter after the last attention.
                 let compact = context.buffer(Scratch.compact.rawValue, max(step.outputTokens.count, 1) * d)

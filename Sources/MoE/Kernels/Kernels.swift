@@ -63,12 +63,20 @@ enum Kernels {
         }
     }
 
-    /// Row ranges of every job, about four per thread per job (each output element belongs to exactly one).
+    /// Weight bytes times tokens (at most 8 counted) below which a job is not split further: every task costs a
+    /// fixed setup and restarts the hardware prefetcher's streams. Measured on 2 cores, Q4_K rows of 1024, one token:
+    /// tasks of 37 KB read 15 GB/s, of 147 KB 26 GB/s.
+    static let taskWork = 128 * 1024
+
+    /// Row ranges of every job, at most four per thread per job and none smaller than `taskWork` unless the job is
+    /// (each output element belongs to exactly one).
     private static func rowTasks(_ jobs: [MatmulJob], threads: Int) -> [(job: Int, begin: Int, end: Int)] {
         var tasks: [(job: Int, begin: Int, end: Int)] = []
         let target = max(1, threads * 4)
         for (index, job) in jobs.enumerated() where job.tokens > 0 && job.weight.rows > 0 {
-            let chunk = max(8, (job.weight.rows + target - 1) / target)
+            let work = job.weight.rows * job.weight.rowBytes * min(job.tokens, 8)
+            let pieces = min(target, max(1, (work + taskWork / 2) / taskWork))
+            let chunk = (job.weight.rows + pieces - 1) / pieces
             var begin = 0
             while begin < job.weight.rows {
                 let end = min(job.weight.rows, begin + chunk)
@@ -112,6 +120,17 @@ enum Kernels {
             guard let base = w.baseAddress else { return }
             for r in 0..<rows { mk_rmsnorm(x + r * n, base, Int64(n), epsilon, y + r * n) }
         }
+    }
+
+    /// The cosines and sines of NeoX RoPE at `position` (`rotaryDim` doubles, see `mk_rope_cos_sin`).
+    static func ropeTable(rotaryDim: Int, position: Int, base: Double, into table: UnsafeMutablePointer<Double>) {
+        mk_rope_cos_sin(Int64(rotaryDim), Int64(position), base, table)
+    }
+
+    /// NeoX RoPE of `heads` heads with a table from `ropeTable` (the same bits as `ropeNeoX`).
+    static func ropeNeoX(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int,
+                         table: UnsafePointer<Double>) {
+        mk_rope_neox_cs(x, Int64(heads), Int64(headDim), Int64(rotaryDim), table)
     }
 
     static func ropeNeoX(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int, position: Int,

@@ -29,9 +29,21 @@ struct AttentionBlock {
 
     private enum Scratch: Int { case normed = 10, query, key, value, attended, projected, scores }
 
-    /// Updates `x` (rows of `embedding` floats, one per token of `step`) in place.
-    func apply(_ w: AttentionWeights, x: UnsafeMutablePointer<Float>, step: StepLayout, cache: KVCache,
-               context: ForwardContext) {
+    /// The RoPE tables of every token of `step` (`rotaryDim` doubles each), computed once per step for all layers.
+    func rotaryTables(_ step: StepLayout) -> [Double] {
+        var tables = [Double](repeating: 0, count: max(1, step.tokens.count * rotaryDim))
+        tables.withUnsafeMutableBufferPointer { buffer in
+            for (t, position) in step.positions.enumerated() {
+                Kernels.ropeTable(rotaryDim: rotaryDim, position: position, base: ropeBase,
+                                  into: buffer.baseAddress! + t * rotaryDim)
+            }
+        }
+        return tables
+    }
+
+    /// Updates `x` (rows of `embedding` floats, one per token of `step`) in place; `rotary` from `rotaryTables`.
+    func apply(_ w: AttentionWeights, x: UnsafeMutablePointer<Float>, step: StepLayout, rotary: UnsafePointer<Double>,
+               cache: KVCache, context: ForwardContext) {
         let count = step.tokens.count
         let qDim = heads * headDim, kvDim = kvHeads * headDim
         let normed = context.buffer(Scratch.normed.rawValue, count * embedding)
@@ -52,11 +64,10 @@ struct AttentionBlock {
         let writesCache = w.key != nil
         for t in 0..<count {
             let position = step.positions[t]
-            Kernels.ropeNeoX(q + t * qDim, heads: heads, headDim: headDim, rotaryDim: rotaryDim, position: position,
-                             base: ropeBase)
+            let table = rotary + t * rotaryDim
+            Kernels.ropeNeoX(q + t * qDim, heads: heads, headDim: headDim, rotaryDim: rotaryDim, table: table)
             guard writesCache else { continue }
-            Kernels.ropeNeoX(k + t * kvDim, heads: kvHeads, headDim: headDim, rotaryDim: rotaryDim,
-                             position: position, base: ropeBase)
+            Kernels.ropeNeoX(k + t * kvDim, heads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, table: table)
             for h in 0..<kvHeads {
                 if let dst = cache.vector(step.slots[t], group: w.group, value: false, head: h, position: position) {
                     dst.update(from: k + t * kvDim + h * headDim, count: headDim)

@@ -92,8 +92,22 @@ void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y);
 /// angle = pos * base^(-2i/n_rot), computed in double.
 void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base);
 
-/// y[i] = silu(g[i]) * u[i].
+/// The cosines and sines of mk_rope_neox for one position: cs[2i] = cos(theta_i), cs[2i + 1] = sin(theta_i) for
+/// i < n_rot / 2 (n_rot floats' worth of doubles). Computed once per token, shared by every head and layer.
+void mk_rope_cos_sin(int64_t n_rot, int64_t pos, double base, double *cs);
+
+/// mk_rope_neox with precomputed cosines and sines (same results bit for bit).
+void mk_rope_neox_cs(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const double *cs);
+
+/// y[i] = silu(g[i]) * u[i] = g[i] / (1 + exp(-g[i])) * u[i], exp by a polynomial (relative error < 1.5e-7) that gives
+/// the same bits at every level.
 void mk_silu_mul(const float *g, const float *u, int64_t n, float *y);
+
+/// The same at an explicit level (clamped to what the CPU supports); for tests.
+void mk_silu_mul_at_level(int level, const float *g, const float *u, int64_t n, float *y);
+
+/// The exp of mk_silu_mul and of attention's softmax at AVX-512 (scalar form, same bits as the vector forms).
+float mk_exp_reference(float x);
 
 /// Attention of `g` query heads sharing one key/value head over `n_pos` cached positions.
 /// q: g * head_dim floats, already RoPE'd, q-normed and multiplied element-wise by the layer's k-norm weight.

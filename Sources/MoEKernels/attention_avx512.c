@@ -1,0 +1,134 @@
+// Fused AVX-512 attention of g query heads sharing one key/value head (mk_attention's contract, head_dim a multiple
+// of 16): per position the key is read once for its norm and every head's score; the softmax runs on whole vectors
+// (vexp.h's exp); the weighted sum of values keeps up to 4 heads x 64 dimensions of output in registers while the
+// positions stream past, so each value row is read once per 4 heads and nothing is stored until the end.
+#include "internal.h"
+#include "vexp.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx512f,avx512dq,fma")))
+#define INL static inline __attribute__((always_inline)) TGT
+
+INL const float *position_row(const float *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p) {
+    return pages[p / page_size] + offset + (p % page_size) * hd;
+}
+
+/// Scores of heads h0 .. h0 + HN - 1 against key k (nv vectors), times inv * scale.
+INL void head_scores(const float *q, const float *k, int64_t nv, int64_t hd, int64_t h0, int64_t n_pos, int64_t p,
+                     float inv_scale, float *scores, const int HN) {
+    __m512 acc[4];
+    for (int h = 0; h < HN; h++) acc[h] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < nv; j++) {
+        const __m512 kv = _mm512_loadu_ps(k + 16 * j);
+        for (int h = 0; h < HN; h++) acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + (h0 + h) * hd + 16 * j), kv, acc[h]);
+    }
+    for (int h = 0; h < HN; h++) scores[(h0 + h) * n_pos + p] = _mm512_reduce_add_ps(acc[h]) * inv_scale;
+}
+
+/// out[h0 + h][16 c0 .. 16 (c0 + CN)) = sum over p of probabilities[h0 + h][p] * v_p, h < HN.
+INL void weighted_values(const float *const *pages, int64_t page_size, int64_t v_offset, int64_t hd, int64_t n_pos,
+                         const float *probabilities, int64_t h0, int64_t c0, float *out, const int HN, const int CN) {
+    __m512 acc[4][4];
+    for (int h = 0; h < HN; h++)
+        for (int c = 0; c < CN; c++) acc[h][c] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < n_pos; p++) {
+        const float *v = position_row(pages, page_size, v_offset, hd, p) + 16 * c0;
+        __m512 vv[4];
+        for (int c = 0; c < CN; c++) vv[c] = _mm512_loadu_ps(v + 16 * c);
+        for (int h = 0; h < HN; h++) {
+            const __m512 s = _mm512_set1_ps(probabilities[(h0 + h) * n_pos + p]);
+            for (int c = 0; c < CN; c++) acc[h][c] = _mm512_fmadd_ps(s, vv[c], acc[h][c]);
+        }
+    }
+    for (int h = 0; h < HN; h++)
+        for (int c = 0; c < CN; c++) _mm512_storeu_ps(out + (h0 + h) * hd + 16 * (c0 + c), acc[h][c]);
+}
+
+#define CN_CASES(HN)                                                                                              \
+    switch (cn) {                                                                                                 \
+    case 1: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 1); break;           \
+    case 2: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 2); break;           \
+    case 3: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 3); break;           \
+    default: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 4); break;          \
+    }
+
+/// Softmax of n scores in place.
+TGT static void softmax(float *s, int64_t n) {
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + i));
+    const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1);
+    mx = _mm512_mask_max_ps(mx, tail, mx, _mm512_maskz_loadu_ps(tail, s + i));
+    const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    __m512 sum = _mm512_setzero_ps();
+    for (i = 0; i + 16 <= n; i += 16) {
+        const __m512 e = mk_exp_avx512(_mm512_sub_ps(_mm512_loadu_ps(s + i), m));
+        _mm512_storeu_ps(s + i, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    if (tail) {
+        const __m512 e = mk_exp_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, s + i), m));
+        _mm512_mask_storeu_ps(s + i, tail, e);
+        sum = _mm512_mask_add_ps(sum, tail, sum, e);
+    }
+    const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(s + i, _mm512_mul_ps(_mm512_loadu_ps(s + i), inv));
+    if (tail) _mm512_mask_storeu_ps(s + i, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, s + i), inv));
+}
+
+TGT int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *const *pages, int64_t page_size,
+                            int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale,
+                            float *scores, float *out) {
+    if (hd <= 0 || hd % 16 != 0 || g <= 0) return -1;
+    const int64_t nv = hd / 16;
+    for (int64_t p = 0; p < n_pos; p++) {
+        const float *k = position_row(pages, page_size, k_offset, hd, p);
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j + 2 <= nv; j += 2) {
+            const __m512 a = _mm512_loadu_ps(k + 16 * j), b = _mm512_loadu_ps(k + 16 * j + 16);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+            s1 = _mm512_fmadd_ps(b, b, s1);
+        }
+        if (j < nv) {
+            const __m512 a = _mm512_loadu_ps(k + 16 * j);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+        }
+        const float ss = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+        const float inv_scale = 1.0f / sqrtf(ss / (float)hd + k_norm_eps) * scale;
+        int64_t h0 = 0;
+        for (; h0 + 4 <= g; h0 += 4) head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 4);
+        switch (g - h0) {
+        case 3: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 3); break;
+        case 2: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 2); break;
+        case 1: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 1); break;
+        default: break;
+        }
+    }
+    for (int64_t h = 0; h < g; h++) softmax(scores + h * n_pos, n_pos);
+    for (int64_t h0 = 0; h0 < g; h0 += 4) {
+        const int64_t hn = g - h0 < 4 ? g - h0 : 4;
+        for (int64_t c0 = 0; c0 < nv; c0 += 4) {
+            const int64_t cn = nv - c0 < 4 ? nv - c0 : 4;
+            switch (hn) {
+            case 1: CN_CASES(1) break;
+            case 2: CN_CASES(2) break;
+            case 3: CN_CASES(3) break;
+            default: CN_CASES(4) break;
+            }
+        }
+    }
+    return 0;
+}
+
+#else
+int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *const *pages, int64_t page_size,
+                        int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale,
+                        float *scores, float *out) {
+    (void)q; (void)g; (void)hd; (void)pages; (void)page_size; (void)k_offset; (void)v_offset; (void)n_pos;
+    (void)k_norm_eps; (void)scale; (void)scores; (void)out;
+    return -1;
+}
+#endif
