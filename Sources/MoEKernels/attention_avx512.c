@@ -15,6 +15,18 @@ INL const float *position_row(const float *const *pages, int64_t page_size, int6
     return pages[p / page_size] + offset + (p % page_size) * hd;
 }
 
+/// Rows fetched ahead of use: the cache lines of one (sequence, head) are spread over pages and mostly come from DRAM
+/// (the weights streamed since the last step have evicted them), so the stream starts late without help (measured,
+/// 16 x 2 calls of 80 positions from DRAM: 9.0 -> 6.1-8.0 us per call).
+#define PREFETCH_ROWS 8
+
+INL void prefetch_row(const float *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
+                      int64_t n_pos) {
+    if (p >= n_pos) return;
+    const char *a = (const char *)(const void *)position_row(pages, page_size, offset, hd, p);
+    for (int64_t o = 0; o < hd * 4; o += 64) _mm_prefetch(a + o, _MM_HINT_T0);
+}
+
 /// Scores of heads h0 .. h0 + HN - 1 against key k (nv vectors), times inv * scale.
 INL void head_scores(const float *q, const float *k, int64_t nv, int64_t hd, int64_t h0, int64_t n_pos, int64_t p,
                      float inv_scale, float *scores, const int HN) {
@@ -35,6 +47,7 @@ INL void weighted_values(const float *const *pages, int64_t page_size, int64_t v
         for (int c = 0; c < CN; c++) acc[h][c] = _mm512_setzero_ps();
     for (int64_t p = 0; p < n_pos; p++) {
         const float *v = position_row(pages, page_size, v_offset, hd, p) + 16 * c0;
+        if (h0 == 0 && c0 == 0) prefetch_row(pages, page_size, v_offset, hd, p + PREFETCH_ROWS, n_pos);
         __m512 vv[4];
         for (int c = 0; c < CN; c++) vv[c] = _mm512_loadu_ps(v + 16 * c);
         for (int h = 0; h < HN; h++) {
@@ -85,6 +98,8 @@ TGT int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *
     const int64_t nv = hd / 16;
     for (int64_t p = 0; p < n_pos; p++) {
         const float *k = position_row(pages, page_size, k_offset, hd, p);
+        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos);
+        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos);
         __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
         int64_t j = 0;
         for (; j + 2 <= nv; j += 2) {

@@ -63,19 +63,23 @@ enum Kernels {
         }
     }
 
-    /// Weight bytes times tokens (at most 8 counted) below which a job is not split further: every task costs a
-    /// fixed setup and restarts the hardware prefetcher's streams. Measured on 2 cores, Q4_K rows of 1024, one token:
-    /// tasks of 37 KB read 15 GB/s, of 147 KB 26 GB/s.
-    static let taskWork = 128 * 1024
+    /// Weight bytes per task below which a job of few tokens is not split further: every task costs a fixed setup
+    /// and restarts the hardware prefetcher's streams. Measured on 2 cores, Q4_K rows of 1024, 1-2 tokens: tasks of
+    /// 37 KB read 15 GB/s, 73 KB 23 GB/s, 147 KB 26 GB/s.
+    static let taskBytes = 128 * 1024
 
-    /// Row ranges of every job, at most four per thread per job and none smaller than `taskWork` unless the job is
-    /// (each output element belongs to exactly one).
+    /// Tokens from which a job is compute-bound and always split into four tasks per thread (for balance).
+    static let computeBoundTokens = 8
+
+    /// Row ranges of every job (each output element belongs to exactly one): four per thread for jobs of many
+    /// tokens, else about `taskBytes` of weights each (at most four per thread).
     private static func rowTasks(_ jobs: [MatmulJob], threads: Int) -> [(job: Int, begin: Int, end: Int)] {
         var tasks: [(job: Int, begin: Int, end: Int)] = []
         let target = max(1, threads * 4)
         for (index, job) in jobs.enumerated() where job.tokens > 0 && job.weight.rows > 0 {
-            let work = job.weight.rows * job.weight.rowBytes * min(job.tokens, 8)
-            let pieces = min(target, max(1, (work + taskWork / 2) / taskWork))
+            let bytes = job.weight.rows * job.weight.rowBytes
+            let pieces = job.tokens >= computeBoundTokens
+                ? min(target, job.weight.rows) : min(target, max(1, (bytes + taskBytes / 2) / taskBytes))
             let chunk = (job.weight.rows + pieces - 1) / pieces
             var begin = 0
             while begin < job.weight.rows {

@@ -28,7 +28,9 @@ struct MixtureOfExpertsBlock {
     var normalizeWeights: Bool
     var epsilon: Float
 
-    private enum Scratch: Int { case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown }
+    private enum Scratch: Int {
+        case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown, combined
+    }
 
     /// Routing of one token: chosen experts (best first) and their weights.
     static func route(logits: UnsafePointer<Float>, experts: Int, k: Int,
@@ -132,17 +134,24 @@ struct MixtureOfExpertsBlock {
         }
         Kernels.matmul(jobs, context: context)
 
-        for r in 0..<rows {
+        // Per element: ((e0 * w0 + e1 * w1) + ...) + shared, then the residual, in this order; one pass per term so
+        // each pass is a plain vector loop.
+        let sum = context.buffer(Scratch.combined.rawValue, d)
+        for r in 0..<rows where k > 0 {
             let row = x + r * d
-            let shared = sharedDown + r * d
-            let first = down + assignment[r * k] * d
+            let first = UnsafePointer(down + assignment[r * k] * d)
             let w0 = weights[r * k]
-            for i in 0..<d {
-                var sum = first[i] * w0
-                for j in 1..<max(k, 1) { sum += down[assignment[r * k + j] * d + i] * weights[r * k + j] }
-                let ffnOut = hasShared ? sum + shared[i] : sum
-                row[i] = ffnOut + row[i]
+            for i in 0..<d { sum[i] = first[i] * w0 }
+            for j in 1..<k {
+                let expert = UnsafePointer(down + assignment[r * k + j] * d)
+                let wj = weights[r * k + j]
+                for i in 0..<d { sum[i] += expert[i] * wj }
             }
+            if hasShared {
+                let shared = UnsafePointer(sharedDown + r * d)
+                for i in 0..<d { sum[i] += shared[i] }
+            }
+            for i in 0..<d { row[i] = sum[i] + row[i] }
         }
     }
 }
