@@ -21,13 +21,6 @@ void mk_axpy_f32_level(int level, float a, const float *x, float *y, int64_t n) 
     }
 }
 
-void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y) {
-    double ss = 0;
-    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * (double)x[i];
-    const float scale = (float)(1.0 / sqrt(ss / (double)n + (double)eps));
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
-}
-
 void mk_rope_cos_sin(int64_t n_rot, int64_t pos, double base, double *cs) {
     for (int64_t i = 0; i < n_rot / 2; i++) {
         const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);

@@ -3,7 +3,7 @@ import MoEKernels
 import XCTest
 @testable import MoE
 
-/// SwiGLU's activation, its exp and RoPE tables: every level against a plain reference.
+/// SwiGLU's activation, its exp, RMS norm and RoPE tables: every level against a plain reference.
 final class ElementwiseKernelTests: XCTestCase {
     var levels: [Int] { Array(0...Kernels.cpuLevel) }
 
@@ -57,6 +57,32 @@ final class ElementwiseKernelTests: XCTestCase {
                 if a.isInfinite { continue }  // (the levels agree; no finite formula to compare with)
                 let expected = a / (1 + Foundation.exp(-a)) * Double(u[i])
                 XCTAssertEqual(Double(y), expected, accuracy: 1e-6 * abs(expected) + 1e-30, "silu(\(a)) * \(u[i])")
+            }
+        }
+    }
+
+    func testRMSNormGivesTheSameBitsAtEveryLevelAndMatchesTheFormula() {
+        var rng = TestRandom(seed: 12)
+        for n in [1, 7, 8, 24, 100, 128, 1024] {
+            let x = rng.floats(n, scale: 5), w = rng.floats(n, scale: 2)
+            var results: [[Float]] = []
+            for level in levels {
+                var y = [Float](repeating: 0, count: n)
+                mk_rmsnorm_at_level(Int32(level), x, w, Int64(n), 1e-6, &y)
+                results.append(y)
+                var inPlace = x
+                inPlace.withUnsafeMutableBufferPointer { mk_rmsnorm_at_level(Int32(level), $0.baseAddress!, w,
+                                                                             Int64(n), 1e-6, $0.baseAddress!) }
+                XCTAssertEqual(inPlace.map(\.bitPattern), y.map(\.bitPattern), "in place, level \(level)")
+            }
+            for (level, y) in results.enumerated() {
+                XCTAssertEqual(y.map(\.bitPattern), results[0].map(\.bitPattern), "level \(level) n \(n)")
+            }
+            let meanSquare = x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(n)
+            let scale = 1 / (meanSquare + 1e-6).squareRoot()
+            for i in 0..<n {
+                let expected = Double(x[i]) * scale * Double(w[i])
+                XCTAssertEqual(Double(results[0][i]), expected, accuracy: 1e-6 * abs(expected) + 1e-30)
             }
         }
     }

@@ -85,8 +85,12 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
                           int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
                           int64_t ldy);
 
-/// y = x * (1 / sqrt(mean(x^2) + eps)) * w, over n elements (sum of squares accumulated in double).
+/// y = x * (1 / sqrt(mean(x^2) + eps)) * w, over n elements (sum of squares accumulated in double, in an order that
+/// gives the same bits at every level; y may be x).
 void mk_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y);
+
+/// The same at an explicit level (clamped to what the CPU supports); for tests.
+void mk_rmsnorm_at_level(int level, const float *x, const float *w, int64_t n, float eps, float *y);
 
 /// NeoX rotary embedding in place on `n_heads` heads of `head_dim` floats: pairs (i, i + n_rot/2), i < n_rot/2,
 /// angle = pos * base^(-2i/n_rot), computed in double.
