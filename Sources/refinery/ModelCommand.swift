@@ -60,12 +60,7 @@ struct ModelLogitsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "One row per input position instead of the last position only.")
     var allPositions = false
 
-    @Option(name: .long, help: ArgumentHelp("Activations against quantised weights: float or int8.",
-                                            discussion: "float is exact (logits default); int8 is fast (generate default)."))
-    var activations: ActivationPrecision?
-
-    @Option(name: .long, help: "Kernel threads.")
-    var threads = 2
+    @OptionGroup var compute: ComputeOptions
 
     func run() async throws {
         try ModelCLI.reporting {
@@ -76,8 +71,8 @@ struct ModelLogitsCommand: AsyncParsableCommand {
             let indices = allPositions ? Array(ids.indices) : [ids.count - 1]
             let output = try languageModel.forward(
                 ForwardBatch(entries: [.init(slot: cache.newSequence(), tokens: ids, logitIndices: indices)]),
-                cache: cache, context: ForwardContext(threads: max(1, threads),
-                                                      activations: activations ?? .float))
+                cache: cache, context: ForwardContext(threads: max(1, compute.threads),
+                                                      activations: compute.activations ?? .float))
             var text = "{\"logits\": ["
             for row in 0..<output.rowCount {
                 if row > 0 { text += ", " }
@@ -135,16 +130,11 @@ struct ModelGenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON {text, tokens, finish_reason, prompt_tokens, ...}.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Activations against quantised weights: float or int8.",
-                                            discussion: "float is exact (logits default); int8 is fast (generate default)."))
-    var activations: ActivationPrecision?
-
-    @Option(name: .long, help: "Kernel threads.")
-    var threads = 2
+    @OptionGroup var compute: ComputeOptions
 
     func run() async throws {
         guard temperature >= 0, topK >= 0, topP > 0, topP <= 1, minP >= 0, minP <= 1, repetitionPenalty > 0,
-              maxTokens >= 0, threads >= 1 else {
+              maxTokens >= 0, compute.threads >= 1 else {
             ModelCLI.err("error: sampling flags out of range (temperature >= 0, top-k >= 0, 0 < top-p <= 1, "
                          + "0 <= min-p <= 1, repetition-penalty > 0, max-tokens >= 0, threads >= 1)\n")
             throw ExitCode(1)
@@ -165,9 +155,10 @@ struct ModelGenerateCommand: AsyncParsableCommand {
             temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty,
             repetitionWindow: repetitionWindow, seed: seed, maxTokens: maxTokens, stopTokenIDs: stopIDs)
         let stops: [String] = stop.filter { !$0.isEmpty }
-        let engine = InferenceEngine(model: languageModel, threads: threads, maxBatchTokens: 512, maxSequences: 1,
-                                     cacheTokens: min(languageModel.contextLength, ids.count + maxTokens + 1),
-                                     activations: activations ?? .int8)
+        let cacheTokens = min(languageModel.contextLength, ids.count + maxTokens + 1)
+        let engine = InferenceEngine(model: languageModel, threads: compute.threads, maxBatchTokens: 512,
+                                     maxSequences: 1, cacheTokens: cacheTokens,
+                                     activations: compute.activations ?? .int8)
         defer { engine.shutdown() }
         let decode: @Sendable ([Int32]) -> String = { tokens in (try? tokenizer.decode(tokens)) ?? "" }
         var shouldStop: (@Sendable ([Int32]) -> Bool)?
@@ -311,3 +302,14 @@ enum ModelCLI {
 }
 
 extension ActivationPrecision: ExpressibleByArgument {}
+
+/// Kernel options of `model logits` and `model generate`.
+struct ComputeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Activations against quantised weights: float or int8.",
+        discussion: "float is exact (logits default); int8 is fast (generate default)."))
+    var activations: ActivationPrecision?
+
+    @Option(name: .long, help: "Kernel threads.")
+    var threads = 2
+}

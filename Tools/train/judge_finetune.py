@@ -45,15 +45,15 @@ def gold_problems() -> set[str]:
     return seen
 
 
-def rubric_examples(count: int, seed: int, exclude: set[str]) -> list[dict]:
-    kinds = ["judges/math-rubric", "judges/code-rubric"]
-    out, i, skipped = [], 0, 0
+def rubric_examples(count: int, seed: int, exclude: set[str], math_fraction: float = 0.5) -> list[dict]:
+    out, i, skipped, math = [], 0, 0, 0
     while len(out) < count:
         rng = random.Random(f"judge-ft-{seed}-{i}")
         i += 1
         pm = PassageMaker(rng)
         passage, facts = pm.make()
-        kind = kinds[len(out) % 2]
+        # Deterministic interleaving: math while its share so far is below math_fraction.
+        kind = "judges/math-rubric" if math < math_fraction * (len(out) + 1) else "judges/code-rubric"
         try:
             ex = corpus.example_of_kind(kind, rng, pm, passage, facts)
         except ValueError:
@@ -63,13 +63,16 @@ def rubric_examples(count: int, seed: int, exclude: set[str]) -> list[dict]:
             skipped += 1
             continue
         out.append(ex)
-    print(json.dumps({"rubric_examples": len(out), "draws": i, "skipped_gold": skipped}), file=sys.stderr)
+        math += kind == "judges/math-rubric"
+    print(json.dumps({"rubric_examples": len(out), "math": math, "draws": i, "skipped_gold": skipped}),
+          file=sys.stderr)
     return out
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rubric", type=int, default=24000, help="rubric examples (half math, half code)")
+    ap.add_argument("--rubric", type=int, default=24000, help="rubric examples")
+    ap.add_argument("--math-fraction", type=float, default=0.5, help="share of math rubric examples (rest code)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--score-weight", type=int, default=8, help="loss weight of the score token")
     ap.add_argument("--replay", type=float, default=1.0, help="replayed base-corpus tokens per rubric token")
@@ -79,7 +82,7 @@ def main(argv: list[str]) -> int:
     a = ap.parse_args(argv)
 
     tok = Tokenizer.from_file(a.tokenizer)
-    examples = rubric_examples(a.rubric, a.seed, gold_problems())
+    examples = rubric_examples(a.rubric, a.seed, gold_problems(), a.math_fraction)
     ids_chunks, mask_chunks = [], []
     pe = tok.encode_batch([e["prompt"] for e in examples], add_special_tokens=False)
     ce = tok.encode_batch([e["completion"] for e in examples], add_special_tokens=False)
