@@ -49,6 +49,8 @@ void mk_silu_mul_at_level(int level, const float *g, const float *u, int64_t n, 
     silu_mul_scalar(g, u, n, y);
 }
 
-void mk_silu_mul(const float *g, const float *u, int64_t n, float *y) { mk_silu_mul_at_level(mk_cpu_level(), g, u, n, y); }
+void mk_silu_mul(const float *g, const float *u, int64_t n, float *y) {
+    mk_silu_mul_at_level(mk_cpu_level(), g, u, n, y);
+}
 
 float mk_exp_reference(float x) { return mk_exp_scalar(x); }
