@@ -17,52 +17,93 @@
 
 // MARK: - Activation quantisation
 
+/// One block, scalar (the definition every level reproduces).
+static void quantize_block(const float *v, mk_block_q8 *out) {
+    const float magic = 12582912.0f;
+    // Largest magnitude as bits: below 0x7f800000 when every value is finite (then bit order is value order).
+    uint32_t top = 0;
+    for (int i = 0; i < 32; i++) {
+        uint32_t u;
+        memcpy(&u, v + i, 4);
+        u &= 0x7fffffffu;
+        top = u > top ? u : top;
+    }
+    float amax;
+    memcpy(&amax, &top, 4);
+    if (top >= 0x7f800000u) {  // an infinite or NaN value: NaN ignored
+        amax = 0;
+        for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(v[i]));
+    }
+    const float d = amax / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    int8_t *q = out->q;
+    if (top < 0x7f800000u && d >= FLT_MIN) {
+        for (int i = 0; i < 32; i++) q[i] = (int8_t)(int32_t)((v[i] * id + magic) - magic);
+    } else {
+        for (int i = 0; i < 32; i++) {
+            float c = v[i] * id;
+            c = c > 127.0f ? 127.0f : c;
+            c = c < -127.0f ? -127.0f : c;
+            c = c == c ? c : 0.0f;
+            q[i] = (int8_t)(int32_t)((c + magic) - magic);
+        }
+    }
+    int s0 = 0, s1 = 0;
+    for (int i = 0; i < 16; i++) {
+        s0 += q[i];
+        s1 += q[i + 16];
+    }
+    out->d = d;
+    out->sum[0] = (int16_t)s0;
+    out->sum[1] = (int16_t)s1;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// The same bytes with 512-bit vectors: the same multiply, add and subtract per value (never fused), the maximum
+/// taken on the same bit patterns; blocks with a non-finite value or a subnormal scale take the scalar path.
+__attribute__((target("avx512f"))) static void quantize_avx512(const float *x, int64_t nb, mk_block_q8 *out) {
+    const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff);
+    const __m512 magic = _mm512_set1_ps(12582912.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const float *v = x + 32 * b;
+        const __m512 a = _mm512_loadu_ps(v), c = _mm512_loadu_ps(v + 16);
+        const __m512i ua = _mm512_and_si512(_mm512_castps_si512(a), abs_mask);
+        const __m512i uc = _mm512_and_si512(_mm512_castps_si512(c), abs_mask);
+        const uint32_t top = _mm512_reduce_max_epu32(_mm512_max_epu32(ua, uc));
+        float amax;
+        memcpy(&amax, &top, 4);
+        const float d = amax / 127.0f;
+        if (top >= 0x7f800000u || !(d >= FLT_MIN)) {
+            quantize_block(v, out + b);
+            continue;
+        }
+        const __m512 id = _mm512_set1_ps(1.0f / d);
+        const __m512i qa = _mm512_cvtps_epi32(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(a, id), magic), magic));
+        const __m512i qc = _mm512_cvtps_epi32(_mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(c, id), magic), magic));
+        _mm_storeu_si128((__m128i *)(void *)out[b].q, _mm512_cvtepi32_epi8(qa));
+        _mm_storeu_si128((__m128i *)(void *)(out[b].q + 16), _mm512_cvtepi32_epi8(qc));
+        out[b].d = d;
+        out[b].sum[0] = (int16_t)_mm512_reduce_add_epi32(qa);
+        out[b].sum[1] = (int16_t)_mm512_reduce_add_epi32(qc);
+    }
+}
+#endif
+
 void mk_quantize_q8(const float *x, int64_t k, mk_block_q8 *out) {
     // Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer, ties to even
     // (the default rounding mode), exactly like nearbyintf. When d is a normal float and the block is finite,
     // |x * id| <= 127 * (1 + 3 * 2^-24) < 127.5, so the result needs no clamp; otherwise (d subnormal or zero, an
     // infinite or NaN value) values are clamped to [-127, 127] first, which commutes with the rounding, and NaN
-    // (from 0 * inf) becomes 0. Written so that the compiler vectorises it.
-    const float magic = 12582912.0f;
-    for (int64_t b = 0; b < k / 32; b++) {
-        const float *v = x + 32 * b;
-        // Largest magnitude as bits: below 0x7f800000 when every value is finite (then bit order is value order).
-        uint32_t top = 0;
-        for (int i = 0; i < 32; i++) {
-            uint32_t u;
-            memcpy(&u, v + i, 4);
-            u &= 0x7fffffffu;
-            top = u > top ? u : top;
-        }
-        float amax;
-        memcpy(&amax, &top, 4);
-        if (top >= 0x7f800000u) {  // an infinite or NaN value: NaN ignored
-            amax = 0;
-            for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(v[i]));
-        }
-        const float d = amax / 127.0f;
-        const float id = d != 0 ? 1.0f / d : 0.0f;
-        int8_t *q = out[b].q;
-        if (top < 0x7f800000u && d >= FLT_MIN) {
-            for (int i = 0; i < 32; i++) q[i] = (int8_t)(int32_t)((v[i] * id + magic) - magic);
-        } else {
-            for (int i = 0; i < 32; i++) {
-                float c = v[i] * id;
-                c = c > 127.0f ? 127.0f : c;
-                c = c < -127.0f ? -127.0f : c;
-                c = c == c ? c : 0.0f;
-                q[i] = (int8_t)(int32_t)((c + magic) - magic);
-            }
-        }
-        int s0 = 0, s1 = 0;
-        for (int i = 0; i < 16; i++) {
-            s0 += q[i];
-            s1 += q[i + 16];
-        }
-        out[b].d = d;
-        out[b].sum[0] = (int16_t)s0;
-        out[b].sum[1] = (int16_t)s1;
+    // (from 0 * inf) becomes 0.
+#if defined(__x86_64__)
+    if (mk_cpu_level() >= MK_LEVEL_AVX512) {
+        quantize_avx512(x, k / 32, out);
+        return;
     }
+#endif
+    for (int64_t b = 0; b < k / 32; b++) quantize_block(x + 32 * b, out + b);
 }
 
 int mk_q8_supports(int type) {
