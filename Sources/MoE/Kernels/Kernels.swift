@@ -131,15 +131,10 @@ enum Kernels {
         mk_rope_cos_sin(Int64(rotaryDim), Int64(position), base, table)
     }
 
-    /// NeoX RoPE of `heads` heads with a table from `ropeTable` (the same bits as `ropeNeoX`).
+    /// NeoX RoPE of `heads` heads with a table from `ropeTable` (the same bits as `mk_rope_neox` at that position).
     static func ropeNeoX(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int,
                          table: UnsafePointer<Double>) {
         mk_rope_neox_cs(x, Int64(heads), Int64(headDim), Int64(rotaryDim), table)
-    }
-
-    static func ropeNeoX(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, rotaryDim: Int, position: Int,
-                         base: Double) {
-        mk_rope_neox(x, Int64(heads), Int64(headDim), Int64(rotaryDim), Int64(position), base)
     }
 
     static func siluMul(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, count: Int,
