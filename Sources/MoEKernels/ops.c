@@ -21,40 +21,38 @@ void mk_axpy_f32_level(int level, float a, const float *x, float *y, int64_t n) 
     }
 }
 
+/// The angle of pair i at `pos` and its cosine and sine (shared by the direct and the table form, so both give the
+/// same bits).
+static inline void rope_angle(int64_t i, int64_t n_rot, int64_t pos, double base, double *c, double *s) {
+    const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
+    *c = cos(theta);
+    *s = sin(theta);
+}
+
+/// Rotates the pair (v[i], v[i + half]) by the angle with cosine c and sine s.
+static inline void rope_rotate(float *v, int64_t i, int64_t half, double c, double s) {
+    const double x0 = v[i], x1 = v[i + half];
+    v[i] = (float)(x0 * c - x1 * s);
+    v[i + half] = (float)(x0 * s + x1 * c);
+}
+
 void mk_rope_cos_sin(int64_t n_rot, int64_t pos, double base, double *cs) {
-    for (int64_t i = 0; i < n_rot / 2; i++) {
-        const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
-        cs[2 * i] = cos(theta);
-        cs[2 * i + 1] = sin(theta);
-    }
+    for (int64_t i = 0; i < n_rot / 2; i++) rope_angle(i, n_rot, pos, base, &cs[2 * i], &cs[2 * i + 1]);
 }
 
 void mk_rope_neox_cs(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const double *cs) {
     const int64_t half = n_rot / 2;
     for (int64_t h = 0; h < n_heads; h++) {
-        float *v = x + h * head_dim;
-        for (int64_t i = 0; i < half; i++) {
-            const double c = cs[2 * i], s = cs[2 * i + 1];
-            const double x0 = v[i], x1 = v[i + half];
-            v[i] = (float)(x0 * c - x1 * s);
-            v[i + half] = (float)(x0 * s + x1 * c);
-        }
+        for (int64_t i = 0; i < half; i++) rope_rotate(x + h * head_dim, i, half, cs[2 * i], cs[2 * i + 1]);
     }
 }
 
 void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, double base) {
     const int64_t half = n_rot / 2;
     for (int64_t i = 0; i < half; i++) {
-        double cs[2];
-        const double theta = (double)pos * pow(base, -2.0 * (double)i / (double)n_rot);
-        cs[0] = cos(theta);
-        cs[1] = sin(theta);
-        for (int64_t h = 0; h < n_heads; h++) {
-            float *v = x + h * head_dim;
-            const double x0 = v[i], x1 = v[i + half];
-            v[i] = (float)(x0 * cs[0] - x1 * cs[1]);
-            v[i + half] = (float)(x0 * cs[1] + x1 * cs[0]);
-        }
+        double c, s;
+        rope_angle(i, n_rot, pos, base, &c, &s);
+        for (int64_t h = 0; h < n_heads; h++) rope_rotate(x + h * head_dim, i, half, c, s);
     }
 }
 
