@@ -88,7 +88,7 @@ void mk_q8_decode_avx512(int type, const uint8_t *row, int64_t k, uint8_t *out);
 /// at xp + t * xstride (mk_q8_pack_avx512), ng groups. Each output is bit-identical to what the per-row kernel of
 /// mk_q8_dot_avx512 gives for it.
 typedef void (*mk_q8_gemm_fn)(const uint8_t *wd, int64_t nr, const uint8_t *xp, int64_t xstride, int64_t nt,
-                              int64_t ng, float *y, int64_t ldy);
+                              int64_t ng, float *y, int64_t ldy, const uint8_t *pf, int64_t pf_bytes);
 
 /// The blocked kernel for a type; NULL when the type has none (or the build has no AVX-512 code).
 mk_q8_gemm_fn mk_q8_gemm_avx512(int type);

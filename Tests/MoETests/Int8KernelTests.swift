@@ -140,8 +140,9 @@ final class Int8KernelTests: XCTestCase {
     func testTilingAndChunkingKeepEveryResult() throws {
         let best = Int(mk_cpu_level())
         var rng = TestRandom(seed: 17)
-        // Q6_K rows of 840 bytes: 300 rows span two 192 KiB tiles of the per-row kernels (2 tokens) and three tiles of
-        // decoded rows (1408 bytes each) on the blocked AVX-512 path (9 tokens).
+        // Q6_K rows of 840 bytes: 300 rows span two 192 KiB tiles of the per-row kernels (2 tokens) and nine 48 KiB
+        // tiles of decoded rows (1408 bytes each, the next tile's raw rows prefetched) on the blocked AVX-512 path
+        // (9 tokens).
         let rows = 300, columns = 1024
         let bytes = randomRows(.q6_K, rows: rows, columns: columns, rng: &rng)
         let blocks = quantize(rng.floats(9 * columns))
