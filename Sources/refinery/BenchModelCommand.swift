@@ -11,8 +11,8 @@ struct BenchModelCommand: AsyncParsableCommand {
         abstract: "Benchmark a GGUF model: prefill and decode tokens/s, batched decode, RSS and roofline ratio.",
         discussion: """
             Prefaults the weights, then with greedy sampling and seeded random token ids measures: prefill tokens/s \
-            of a --prompt-token prompt (admission to first token); single-stream decode tokens/s of --generate new \
-            tokens after a 64-token prompt (tokens after the first over the time after the first); batched decode: \
+            of a --prompt-token prompt fed in steps of at most --step-tokens tokens (admission to first token); \
+            single-stream decode tokens/s of --generate new tokens after a 64-token prompt (tokens after the first over the time after the first); batched decode: \
             --batch concurrent requests of 32 new tokens after 64-token prompts, reported as tokens sampled after \
             the last request's prefill step over the time from that step to the last token (decode only), and end \
             to end (prefill included). RSS is VmRSS after the runs. The roofline ratio is the weight bytes a \
@@ -35,6 +35,10 @@ struct BenchModelCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent sequences of the batched decode measurement.")
     var batch = 4
 
+    @Option(name: .customLong("step-tokens"),
+            help: "Most tokens per forward step: longer prompts are prefilled in chunks of this many.")
+    var stepTokens = 256
+
     @Option(name: .long, help: "Kernel threads (0: all cores).")
     var threads = 0
 
@@ -53,9 +57,10 @@ struct BenchModelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard prompt >= 1, generate >= 1, batch >= 1, batch <= 1024, threads >= 0,
-                  copyMegabytes >= 1, copyMegabytes <= 4096 else {
-                throw RefineryError.usage("--prompt and --generate must be >= 1, --batch in 1...1024, --threads >= 0")
+            guard prompt >= 1, generate >= 1, batch >= 1, batch <= 1024, threads >= 0, stepTokens >= 1,
+                  stepTokens <= 65536, copyMegabytes >= 1, copyMegabytes <= 4096 else {
+                throw RefineryError.usage("--prompt and --generate must be >= 1, --batch in 1...1024, "
+                                          + "--step-tokens in 1...65536, --threads >= 0")
             }
             let path = URL(commandLinePath: model).path
             let file: GGUFFile
@@ -68,6 +73,7 @@ struct BenchModelCommand: AsyncParsableCommand {
             options.promptTokens = prompt
             options.generateTokens = generate
             options.batch = batch
+            options.stepTokens = stepTokens
             options.threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             options.seed = seed
             options.copyBufferBytes = copyMegabytes << 20

@@ -33,7 +33,7 @@ final class BenchModelCommandTests: XCTestCase {
     func testJSONReportHasEveryKeyWithPositiveValues() throws {
         let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
         let json = try report(try bench([model, "--prompt", "8", "--generate", "4", "--batch", "2", "--threads", "1",
-                                         "--copy-megabytes", "8", "--json"]))
+                                         "--step-tokens", "3", "--copy-megabytes", "8", "--json"]))
         for key in Self.requiredKeys {
             XCTAssertGreaterThan(try number(json, key), 0, key)
         }
@@ -41,6 +41,7 @@ final class BenchModelCommandTests: XCTestCase {
         XCTAssertEqual(try number(json, "threads"), 1)
         XCTAssertEqual(try number(json, "prompt_tokens"), 8)
         XCTAssertEqual(try number(json, "generate_tokens"), 4)
+        XCTAssertEqual(try number(json, "step_tokens"), 3)  // the 8-token prompt went in three steps
         XCTAssertGreaterThan(try number(json, "copy_bandwidth_bytes_per_second"), 0)
         XCTAssertGreaterThan(try number(json, "aggregate_end_to_end_tokens_per_second"), 0)
         // Batched decode: 2 sequences × 32 new tokens, the window after the prefill step holds most of them.
@@ -92,5 +93,8 @@ final class BenchModelCommandTests: XCTestCase {
         let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
         let output = try bench([model, "--batch", "0"])
         XCTAssertEqual(output.status, 1, output.stderr)
+        let steps = try bench([model, "--step-tokens", "0"])
+        XCTAssertEqual(steps.status, 1, steps.stderr)
+        XCTAssertTrue(steps.stderr.contains("--step-tokens"), steps.stderr)
     }
 }
