@@ -1,7 +1,9 @@
 // Fused AVX-512 attention of g query heads sharing one key/value head (mk_attention's contract, head_dim a multiple
 // of 16): per position the key is read once for its norm and every head's score; the softmax runs on whole vectors
 // (vexp.h's exp); the weighted sum of values keeps up to 4 heads x 64 dimensions of output in registers while the
-// positions stream past, so each value row is read once per 4 heads and nothing is stored until the end.
+// positions stream past, so each value row is read once per 4 heads and nothing is stored until the end. F16 caches
+// take the same path with every row widened as it is loaded (half the bytes from memory, the same float arithmetic on
+// the widened values as an F32 cache holding them).
 #include "internal.h"
 #include "vexp.h"
 
@@ -11,8 +13,16 @@
 #define TGT __attribute__((target("avx512f,avx512dq,fma")))
 #define INL static inline __attribute__((always_inline)) TGT
 
-INL const float *position_row(const float *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p) {
-    return pages[p / page_size] + offset + (p % page_size) * hd;
+/// Bytes of row p: element offset + (p % page_size) * hd of its page, `eb` bytes per element.
+INL const uint8_t *position_row(const void *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
+                                const int eb) {
+    return (const uint8_t *)pages[p / page_size] + (offset + (p % page_size) * hd) * eb;
+}
+
+/// Sixteen elements j * 16 .. j * 16 + 15 of a row as floats (F16 rows: `eb` = 2, widened exactly).
+INL __m512 load16(const uint8_t *row, int64_t j, const int eb) {
+    if (eb == 2) return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(row + 32 * j)));
+    return _mm512_loadu_ps((const void *)(row + 64 * j));
 }
 
 /// Rows fetched ahead of use: the cache lines of one (sequence, head) are spread over pages and mostly come from DRAM
@@ -20,36 +30,37 @@ INL const float *position_row(const float *const *pages, int64_t page_size, int6
 /// 16 x 2 calls of 80 positions from DRAM: 9.0 -> 6.1-8.0 us per call).
 #define PREFETCH_ROWS 8
 
-INL void prefetch_row(const float *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
-                      int64_t n_pos) {
+INL void prefetch_row(const void *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
+                      int64_t n_pos, const int eb) {
     if (p >= n_pos) return;
-    const char *a = (const char *)(const void *)position_row(pages, page_size, offset, hd, p);
-    for (int64_t o = 0; o < hd * 4; o += 64) _mm_prefetch(a + o, _MM_HINT_T0);
+    const char *a = (const char *)(const void *)position_row(pages, page_size, offset, hd, p, eb);
+    for (int64_t o = 0; o < hd * eb; o += 64) _mm_prefetch(a + o, _MM_HINT_T0);
 }
 
 /// Scores of heads h0 .. h0 + HN - 1 against key k (nv vectors), times inv * scale.
-INL void head_scores(const float *q, const float *k, int64_t nv, int64_t hd, int64_t h0, int64_t n_pos, int64_t p,
-                     float inv_scale, float *scores, const int HN) {
+INL void head_scores(const float *q, const uint8_t *k, int64_t nv, int64_t hd, int64_t h0, int64_t n_pos,
+                     int64_t p, float inv_scale, float *scores, const int HN, const int eb) {
     __m512 acc[4];
     for (int h = 0; h < HN; h++) acc[h] = _mm512_setzero_ps();
     for (int64_t j = 0; j < nv; j++) {
-        const __m512 kv = _mm512_loadu_ps(k + 16 * j);
+        const __m512 kv = load16(k, j, eb);
         for (int h = 0; h < HN; h++) acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + (h0 + h) * hd + 16 * j), kv, acc[h]);
     }
     for (int h = 0; h < HN; h++) scores[(h0 + h) * n_pos + p] = _mm512_reduce_add_ps(acc[h]) * inv_scale;
 }
 
 /// out[h0 + h][16 c0 .. 16 (c0 + CN)) = sum over p of probabilities[h0 + h][p] * v_p, h < HN.
-INL void weighted_values(const float *const *pages, int64_t page_size, int64_t v_offset, int64_t hd, int64_t n_pos,
-                         const float *probabilities, int64_t h0, int64_t c0, float *out, const int HN, const int CN) {
+INL void weighted_values(const void *const *pages, int64_t page_size, int64_t v_offset, int64_t hd, int64_t n_pos,
+                         const float *probabilities, int64_t h0, int64_t c0, float *out, const int HN, const int CN,
+                         const int eb) {
     __m512 acc[4][4];
     for (int h = 0; h < HN; h++)
         for (int c = 0; c < CN; c++) acc[h][c] = _mm512_setzero_ps();
     for (int64_t p = 0; p < n_pos; p++) {
-        const float *v = position_row(pages, page_size, v_offset, hd, p) + 16 * c0;
-        if (h0 == 0 && c0 == 0) prefetch_row(pages, page_size, v_offset, hd, p + PREFETCH_ROWS, n_pos);
+        const uint8_t *v = position_row(pages, page_size, v_offset, hd, p, eb);
+        if (h0 == 0 && c0 == 0) prefetch_row(pages, page_size, v_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
         __m512 vv[4];
-        for (int c = 0; c < CN; c++) vv[c] = _mm512_loadu_ps(v + 16 * c);
+        for (int c = 0; c < CN; c++) vv[c] = load16(v, c0 + c, eb);
         for (int h = 0; h < HN; h++) {
             const __m512 s = _mm512_set1_ps(probabilities[(h0 + h) * n_pos + p]);
             for (int c = 0; c < CN; c++) acc[h][c] = _mm512_fmadd_ps(s, vv[c], acc[h][c]);
@@ -61,10 +72,10 @@ INL void weighted_values(const float *const *pages, int64_t page_size, int64_t v
 
 #define CN_CASES(HN)                                                                                              \
     switch (cn) {                                                                                                 \
-    case 1: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 1); break;           \
-    case 2: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 2); break;           \
-    case 3: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 3); break;           \
-    default: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 4); break;          \
+    case 1: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 1, eb); break;       \
+    case 2: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 2, eb); break;       \
+    case 3: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 3, eb); break;       \
+    default: weighted_values(pages, page_size, v_offset, hd, n_pos, scores, h0, c0, out, HN, 4, eb); break;      \
     }
 
 /// Softmax of n scores in place.
@@ -91,34 +102,34 @@ TGT static void softmax(float *s, int64_t n) {
     if (tail) _mm512_mask_storeu_ps(s + i, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, s + i), inv));
 }
 
-TGT int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *const *pages, int64_t page_size,
-                            int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale,
-                            float *scores, float *out) {
-    if (hd <= 0 || hd % 16 != 0 || g <= 0) return -1;
+/// The fused attention over rows of `eb` bytes per element (4: F32, 2: F16).
+INL void attend(const float *q, int64_t g, int64_t hd, const void *const *pages, int64_t page_size, int64_t k_offset,
+                int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale, float *scores, float *out,
+                const int eb) {
     const int64_t nv = hd / 16;
     for (int64_t p = 0; p < n_pos; p++) {
-        const float *k = position_row(pages, page_size, k_offset, hd, p);
-        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos);
-        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos);
+        const uint8_t *k = position_row(pages, page_size, k_offset, hd, p, eb);
+        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
+        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);
         __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
         int64_t j = 0;
         for (; j + 2 <= nv; j += 2) {
-            const __m512 a = _mm512_loadu_ps(k + 16 * j), b = _mm512_loadu_ps(k + 16 * j + 16);
+            const __m512 a = load16(k, j, eb), b = load16(k, j + 1, eb);
             s0 = _mm512_fmadd_ps(a, a, s0);
             s1 = _mm512_fmadd_ps(b, b, s1);
         }
         if (j < nv) {
-            const __m512 a = _mm512_loadu_ps(k + 16 * j);
+            const __m512 a = load16(k, j, eb);
             s0 = _mm512_fmadd_ps(a, a, s0);
         }
         const float ss = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
         const float inv_scale = 1.0f / sqrtf(ss / (float)hd + k_norm_eps) * scale;
         int64_t h0 = 0;
-        for (; h0 + 4 <= g; h0 += 4) head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 4);
+        for (; h0 + 4 <= g; h0 += 4) head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 4, eb);
         switch (g - h0) {
-        case 3: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 3); break;
-        case 2: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 2); break;
-        case 1: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 1); break;
+        case 3: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 3, eb); break;
+        case 2: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 2, eb); break;
+        case 1: head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 1, eb); break;
         default: break;
         }
     }
@@ -135,14 +146,28 @@ TGT int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *
             }
         }
     }
+}
+
+TGT int mk_attention_avx512(int kv_type, const float *q, int64_t g, int64_t hd, const void *const *pages,
+                            int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                            float scale, float *scores, float *out) {
+    if (hd <= 0 || hd % 16 != 0 || g <= 0) return -1;
+    if (kv_type == MK_TYPE_F32) {
+        attend(q, g, hd, pages, page_size, k_offset, v_offset, n_pos, k_norm_eps, scale, scores, out, 4);
+    } else if (kv_type == MK_TYPE_F16) {
+        attend(q, g, hd, pages, page_size, k_offset, v_offset, n_pos, k_norm_eps, scale, scores, out, 2);
+    } else {
+        return -1;
+    }
     return 0;
 }
 
 #else
-int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *const *pages, int64_t page_size,
-                        int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale,
-                        float *scores, float *out) {
-    (void)q; (void)g; (void)hd; (void)pages; (void)page_size; (void)k_offset; (void)v_offset; (void)n_pos;
+int mk_attention_avx512(int kv_type, const float *q, int64_t g, int64_t hd, const void *const *pages,
+                        int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                        float scale, float *scores, float *out) {
+    (void)kv_type; (void)q; (void)g; (void)hd; (void)pages; (void)page_size; (void)k_offset; (void)v_offset;
+    (void)n_pos;
     (void)k_norm_eps; (void)scale; (void)scores; (void)out;
     return -1;
 }

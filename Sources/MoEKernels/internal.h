@@ -32,9 +32,9 @@ float mk_dot_f32_avx512(const float *a, const float *b, int64_t n);
 void mk_axpy_f32_avx512(float a, const float *x, float *y, int64_t n);
 
 /// Fused attention (attention_avx512.c) for head_dim a multiple of 16; -1 (nothing done) otherwise.
-int mk_attention_avx512(const float *q, int64_t g, int64_t hd, const float *const *pages, int64_t page_size,
-                        int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale,
-                        float *scores, float *out);
+int mk_attention_avx512(int kv_type, const float *q, int64_t g, int64_t hd, const void *const *pages,
+                        int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                        float scale, float *scores, float *out);
 
 // MARK: - Integer-activation (q8) kernels: quant_q8.c, dot_q8_avx2.c, dot_q8_avx512.c
 

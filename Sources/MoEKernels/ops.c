@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n) {
     if (level >= MK_LEVEL_AVX512) return mk_dot_f32_avx512(a, b, n);
@@ -56,17 +57,42 @@ void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, in
     }
 }
 
-void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const float *const *pages,
-                  int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
-                  float scale, float *scores, float *out) {
+/// Per-thread scratch for one cached row widened to floats (grows, never shrinks).
+static _Thread_local float *row_scratch = NULL;
+static _Thread_local int64_t row_capacity = 0;
+
+/// Row p of the cache as floats: the row itself for F32, else widened into `tmp`.
+static const float *cached_row(int kv_type, const void *const *pages, int64_t page_size, int64_t offset, int64_t hd,
+                               int64_t p, float *tmp) {
+    const int64_t element = offset + (p % page_size) * hd;
+    if (kv_type == MK_TYPE_F32) return (const float *)pages[p / page_size] + element;
+    const uint8_t *h = (const uint8_t *)pages[p / page_size] + 2 * element;
+    for (int64_t i = 0; i < hd; i++) tmp[i] = mk_load_half(h + 2 * i);
+    return tmp;
+}
+
+int mk_attention(int level, int kv_type, const float *q, int64_t g, int64_t head_dim, const void *const *pages,
+                 int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                 float scale, float *scores, float *out) {
+    if (kv_type != MK_TYPE_F32 && kv_type != MK_TYPE_F16) return -1;
     level = mk_clamp_level(level);
     if (level >= MK_LEVEL_AVX512 && n_pos > 0 &&
-        mk_attention_avx512(q, g, head_dim, pages, page_size, k_offset, v_offset, n_pos, k_norm_eps, scale, scores,
-                            out) == 0) {
-        return;
+        mk_attention_avx512(kv_type, q, g, head_dim, pages, page_size, k_offset, v_offset, n_pos, k_norm_eps,
+                            scale, scores, out) == 0) {
+        return 0;
+    }
+    float *tmp = NULL;
+    if (kv_type == MK_TYPE_F16) {
+        if (head_dim > row_capacity) {
+            free(row_scratch);
+            row_scratch = (float *)malloc((size_t)head_dim * sizeof(float));
+            row_capacity = row_scratch ? head_dim : 0;
+            if (!row_scratch) return -1;
+        }
+        tmp = row_scratch;
     }
     for (int64_t p = 0; p < n_pos; p++) {
-        const float *k = pages[p / page_size] + k_offset + (p % page_size) * head_dim;
+        const float *k = cached_row(kv_type, pages, page_size, k_offset, head_dim, p, tmp);
         const float ss = mk_dot_f32_level(level, k, k, head_dim);
         const float inv = 1.0f / sqrtf(ss / (float)head_dim + k_norm_eps);
         for (int64_t h = 0; h < g; h++) {
@@ -87,9 +113,10 @@ void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const 
         memset(out + h * head_dim, 0, (size_t)head_dim * sizeof(float));
     }
     for (int64_t p = 0; p < n_pos; p++) {
-        const float *v = pages[p / page_size] + v_offset + (p % page_size) * head_dim;
+        const float *v = cached_row(kv_type, pages, page_size, v_offset, head_dim, p, tmp);
         for (int64_t h = 0; h < g; h++) {
             mk_axpy_f32_level(level, scores[h * n_pos + p], v, out + h * head_dim, head_dim);
         }
     }
+    return 0;
 }

@@ -12,14 +12,14 @@ struct BenchModelCommand: AsyncParsableCommand {
         discussion: """
             Prefaults the weights, then with greedy sampling and seeded random token ids measures: prefill tokens/s \
             of a --prompt-token prompt fed in steps of at most --step-tokens tokens (admission to first token); \
-            single-stream decode tokens/s of --generate new tokens after a 64-token prompt (tokens after the first over the time after the first); batched decode: \
-            --batch concurrent requests of 32 new tokens after 64-token prompts, reported as tokens sampled after \
-            the last request's prefill step over the time from that step to the last token (decode only), and end \
-            to end (prefill included). RSS is VmRSS after the runs. The roofline ratio is the weight bytes a \
-            decoded token reads (attention, shared expert, top-k routed experts and output head at their storage \
-            types) times decode tokens/s, divided by the best memcpy rate of a 256 MB buffer (bytes read plus \
-            bytes written, as STREAM counts a copy). Sizes that do not fit the model's context are clamped (the \
-            report says so).
+            single-stream decode tokens/s of --generate new tokens after a 64-token prompt (tokens after the first \
+            over the time after the first); batched decode: --batch concurrent requests of 32 new tokens after \
+            64-token prompts, reported as tokens sampled after the last request's prefill step over the time from \
+            that step to the last token (decode only), and end to end (prefill included). RSS is VmRSS after the \
+            runs. The roofline ratio is the weight bytes a decoded token reads (attention, shared expert, top-k \
+            routed experts and output head at their storage types) times decode tokens/s, divided by the best memcpy \
+            rate of a 256 MB buffer (bytes read plus bytes written, as STREAM counts a copy). Sizes that do not fit \
+            the model's context are clamped (the report says so).
             """
     )
 
@@ -52,6 +52,9 @@ struct BenchModelCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Activations against quantised weights: int8 (fast path) or float (exact path).")
     var activations = "int8"
 
+    @Option(name: .customLong("kv-cache"), help: "KV cache elements: f16 (halves its memory and reads) or f32 (exact).")
+    var kvCache = KVCachePrecision.float16
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -81,6 +84,7 @@ struct BenchModelCommand: AsyncParsableCommand {
                 throw RefineryError.usage("unknown --activations \"\(activations)\" (expected int8 or float)")
             }
             options.activations = precision
+            options.kvCache = kvCache
             let report: ModelBenchmarkReport
             do {
                 report = try await ModelBenchmark.run(file: file, options: options)

@@ -67,7 +67,7 @@ struct ModelLogitsCommand: AsyncParsableCommand {
             let ids = try ModelCLI.parseTokens(tokens)
             let languageModel = try ModelRegistry.load(path: ModelCLI.path(model))
             let cache = KVCache(layout: languageModel.cacheLayout, maxTokens: ids.count,
-                                maxPositions: languageModel.contextLength)
+                                maxPositions: languageModel.contextLength, precision: compute.kvCache ?? .float32)
             let indices = allPositions ? Array(ids.indices) : [ids.count - 1]
             let output = try languageModel.forward(
                 ForwardBatch(entries: [.init(slot: cache.newSequence(), tokens: ids, logitIndices: indices)]),
@@ -158,7 +158,8 @@ struct ModelGenerateCommand: AsyncParsableCommand {
         let cacheTokens = min(languageModel.contextLength, ids.count + maxTokens + 1)
         let engine = InferenceEngine(model: languageModel, threads: compute.threads, maxBatchTokens: 512,
                                      maxSequences: 1, cacheTokens: cacheTokens,
-                                     activations: compute.activations ?? .int8)
+                                     activations: compute.activations ?? .int8,
+                                     kvCache: compute.kvCache ?? .float16)
         defer { engine.shutdown() }
         let decode: @Sendable ([Int32]) -> String = { tokens in (try? tokenizer.decode(tokens)) ?? "" }
         var shouldStop: (@Sendable ([Int32]) -> Bool)?
@@ -302,6 +303,7 @@ enum ModelCLI {
 }
 
 extension ActivationPrecision: ExpressibleByArgument {}
+extension KVCachePrecision: ExpressibleByArgument {}
 
 /// Kernel options of `model logits` and `model generate`.
 struct ComputeOptions: ParsableArguments {
@@ -309,6 +311,11 @@ struct ComputeOptions: ParsableArguments {
         "Activations against quantised weights: float or int8.",
         discussion: "float is exact (logits default); int8 is fast (generate default)."))
     var activations: ActivationPrecision?
+
+    @Option(name: .customLong("kv-cache"), help: ArgumentHelp(
+        "KV cache elements: f32 or f16.",
+        discussion: "f32 is exact (logits default); f16 halves the cache and its reads (generate default)."))
+    var kvCache: KVCachePrecision?
 
     @Option(name: .long, help: "Kernel threads.")
     var threads = 2

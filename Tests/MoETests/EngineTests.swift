@@ -9,9 +9,10 @@ final class EngineTests: XCTestCase {
     }
 
     /// Greedy decoding by hand through `forward`, one sequence.
-    func manualGreedy(_ model: HunyuanMoEModel, prompt: [Int32], count: Int,
-                      activations: ActivationPrecision = .float) throws -> [Int32] {
-        let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength)
+    func manualGreedy(_ model: HunyuanMoEModel, prompt: [Int32], count: Int, activations: ActivationPrecision = .float,
+                      kvCache: KVCachePrecision = .float32) throws -> [Int32] {
+        let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength,
+                            precision: kvCache)
         let slot = cache.newSequence()
         let context = ForwardContext(threads: 1, activations: activations)
         var out = try model.forward(ForwardBatch(entries: [.init(slot: slot, tokens: prompt,
@@ -29,18 +30,24 @@ final class EngineTests: XCTestCase {
 
     func testGreedyGenerationMatchesManualDecoding() async throws {
         let model = try loadModel()
-        let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 16, maxSequences: 4)
         let prompt: [Int32] = [3, 14, 15, 9, 26, 5]
-        let result = try await engine.generate(prompt: prompt, parameters: .greedy(maxTokens: 10))
-        XCTAssertEqual(result.tokens, try manualGreedy(model, prompt: prompt, count: 10))
-        XCTAssertEqual(result.finishReason, .length)
-        XCTAssertEqual(result.promptTokens, prompt.count)
+        for precision in KVCachePrecision.allCases {
+            let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 16, maxSequences: 4,
+                                         activations: .float, kvCache: precision)
+            let result = try await engine.generate(prompt: prompt, parameters: .greedy(maxTokens: 10))
+            XCTAssertEqual(result.tokens, try manualGreedy(model, prompt: prompt, count: 10, kvCache: precision),
+                           "\(precision)")
+            XCTAssertEqual(result.finishReason, .length)
+            XCTAssertEqual(result.promptTokens, prompt.count)
+        }
     }
 
     /// The same request alone, in a batch of other requests (prefill and decode mixed, different chunking) and with
     /// different thread counts gives bit-identical logits and tokens.
     func testBatchInvariance() async throws {
-        try await checkBatchInvariance(try loadModel(), activations: .float)
+        for precision in KVCachePrecision.allCases {
+            try await checkBatchInvariance(try loadModel(), activations: .float, kvCache: precision)
+        }
     }
 
     /// The int8 fast path keeps the same guarantee, for both integer kernel families (Q8_0 and the K-quants).
@@ -52,8 +59,8 @@ final class EngineTests: XCTestCase {
             let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 16, maxSequences: 4,
                                          activations: .int8)
             let result = try await engine.generate(prompt: prompt, parameters: .greedy(maxTokens: 10))
-            XCTAssertEqual(result.tokens, try manualGreedy(model, prompt: prompt, count: 10, activations: .int8),
-                           "\(type)")
+            XCTAssertEqual(result.tokens, try manualGreedy(model, prompt: prompt, count: 10, activations: .int8,
+                                                           kvCache: .float16), "\(type)")
         }
     }
 
@@ -91,19 +98,20 @@ final class EngineTests: XCTestCase {
         return try config.load()
     }
 
-    func checkBatchInvariance(_ model: HunyuanMoEModel, activations: ActivationPrecision) async throws {
+    func checkBatchInvariance(_ model: HunyuanMoEModel, activations: ActivationPrecision,
+                              kvCache: KVCachePrecision = .float16) async throws {
         let prompt: [Int32] = [7, 1, 8, 2, 8, 1, 8, 2, 8]
         let sampling = SamplingParameters(temperature: 0.9, topP: 0.95, seed: 42, maxTokens: 12)
 
         let alone = InferenceEngine(model: model, threads: 1, maxBatchTokens: 64, maxSequences: 1,
-                                    activations: activations)
+                                    activations: activations, kvCache: kvCache)
         let aloneDistribution = try await alone.nextTokenLogProbabilities(prompt: prompt)
         let aloneTokens = try await alone.generate(prompt: prompt, parameters: sampling).tokens
         let aloneScores = try await alone.logProbabilities(prompt: prompt, continuation: aloneTokens)
 
         for (threads, batchTokens) in [(2, 5), (3, 64), (2, 16)] {
             let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: batchTokens, maxSequences: 8,
-                                         activations: activations)
+                                         activations: activations, kvCache: kvCache)
             async let others: [[Int32]] = withThrowingTaskGroup(of: [Int32].self) { group in
                 for i in 0..<5 {
                     group.addTask {
@@ -162,7 +170,7 @@ final class EngineTests: XCTestCase {
 
     func testLogProbabilitiesMatchForwardLogits() async throws {
         let model = try loadModel()
-        let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 4, maxSequences: 2)
+        let engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 4, maxSequences: 2, kvCache: .float32)
         let prompt: [Int32] = [5, 6, 7]
         let continuation: [Int32] = [8, 9, 10, 11]
         let scores = try await engine.logProbabilities(prompt: prompt, continuation: continuation)

@@ -127,18 +127,25 @@ final class KernelTests: XCTestCase {
 
     func testAttentionKernelMatchesNaiveAttention() {
         // Head dims that are not a multiple of 16 take the generic path at every level; the others the fused AVX-512
-        // kernel (heads in groups of 4, values in chunks of 64 dimensions, softmax tails of 1..15 positions).
+        // kernel (heads in groups of 4, values in chunks of 64 dimensions, softmax tails of 1..15 positions). F16
+        // caches against the same attention over the half-rounded keys and values.
         for (headDim, group, positions, pageSize) in [(24, 3, 37, 8), (128, 4, 37, 8), (48, 5, 1, 4), (80, 6, 50, 16),
                                                       (16, 1, 16, 16)] {
-            checkAttention(headDim: headDim, group: group, positions: positions, pageSize: pageSize)
+            for precision in KVCachePrecision.allCases {
+                checkAttention(headDim: headDim, group: group, positions: positions, pageSize: pageSize,
+                               precision: precision)
+            }
         }
     }
 
-    private func checkAttention(headDim: Int, group: Int, positions: Int, pageSize: Int) {
+    private func checkAttention(headDim: Int, group: Int, positions: Int, pageSize: Int, precision: KVCachePrecision) {
         var rng = TestRandom(seed: UInt64(8 + headDim + positions))
         let q = rng.floats(group * headDim)
-        let keys = (0..<positions).map { _ in rng.floats(headDim, scale: 2) }
-        let values = (0..<positions).map { _ in rng.floats(headDim) }
+        func stored(_ x: [Float]) -> [Float] {
+            precision == .float32 ? x : x.map { mk_fp16_to_fp32(mk_fp32_to_fp16($0)) }
+        }
+        let keys = (0..<positions).map { _ in stored(rng.floats(headDim, scale: 2)) }
+        let values = (0..<positions).map { _ in stored(rng.floats(headDim)) }
         let pageCount = (positions + pageSize - 1) / pageSize
         // Page layout: K block then V block, each [pageSize][headDim].
         var pages = (0..<pageCount).map { _ in [Float](repeating: 0, count: 2 * pageSize * headDim) }
@@ -163,23 +170,55 @@ final class KernelTests: XCTestCase {
                 for i in 0..<headDim { expected[h * headDim + i] += e[p] / z * Double(values[p][i]) }
             }
         }
+        let bytes = precision.elementBytes
         for level in levels {
             var out = [Float](repeating: 0, count: group * headDim)
             var scores = [Float](repeating: 0, count: group * positions)
-            let buffers = pages.map { page -> UnsafeMutablePointer<Float> in
-                let b = UnsafeMutablePointer<Float>.allocate(capacity: page.count)
-                b.initialize(from: page, count: page.count)
+            let buffers = pages.map { page -> UnsafeMutableRawPointer in
+                let b = UnsafeMutableRawPointer.allocate(byteCount: page.count * bytes, alignment: 64)
+                for (i, x) in page.enumerated() {
+                    if precision == .float32 {
+                        b.storeBytes(of: x, toByteOffset: 4 * i, as: Float.self)
+                    } else {
+                        b.storeBytes(of: mk_fp32_to_fp16(x), toByteOffset: 2 * i, as: UInt16.self)
+                    }
+                }
                 return b
             }
             defer { buffers.forEach { $0.deallocate() } }
-            var table: [UnsafePointer<Float>?] = buffers.map { UnsafePointer($0) }
-            table.withUnsafeMutableBufferPointer { t in
-                mk_attention(Int32(level), q, Int64(group), Int64(headDim), t.baseAddress!, Int64(pageSize), 0,
-                             Int64(pageSize * headDim), Int64(positions), eps, scale, &scores, &out)
+            var table: [UnsafeRawPointer?] = buffers.map { UnsafeRawPointer($0) }
+            let status = table.withUnsafeMutableBufferPointer { t in
+                mk_attention(Int32(level), precision.kernelType, q, Int64(group), Int64(headDim), t.baseAddress!,
+                             Int64(pageSize), 0, Int64(pageSize * headDim), Int64(positions), eps, scale, &scores,
+                             &out)
             }
+            XCTAssertEqual(status, 0)
             for i in out.indices {
                 XCTAssertEqual(Double(out[i]), expected[i], accuracy: 1e-5,
-                               "level \(level) head dim \(headDim) group \(group) positions \(positions)")
+                               "\(precision) level \(level) head dim \(headDim) group \(group) positions \(positions)")
+            }
+        }
+    }
+
+    /// The row conversion of the F16 KV cache gives the reference conversion's bits at every level (NaNs stay NaNs).
+    func testHalfRowConversionMatchesReferenceAtEveryLevel() {
+        var rng = TestRandom(seed: 61)
+        var x = rng.floats(1000, scale: 70000)
+        x += [0, -0, 1, -1, 65504, 65519, 65520, -65520, 1e-8, -6e-8, 5.9604645e-8, 2.9802322e-8, 6.1035156e-5,
+              6.097555e-5, .infinity, -.infinity, .nan, 1.00048828125, 1.00146484375]
+        x += (0..<200).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
+        let expected = x.map(mk_fp32_to_fp16)
+        for level in levels {
+            for count in [x.count, 7, 16, 23] {
+                var y = [UInt16](repeating: 0xFFFF, count: count)
+                mk_f32_to_f16_at_level(Int32(level), x, Int64(count), &y)
+                for i in 0..<count {
+                    if x[i].isNaN {
+                        XCTAssertTrue(mk_fp16_to_fp32(y[i]).isNaN, "level \(level) element \(i)")
+                    } else {
+                        XCTAssertEqual(y[i], expected[i], "level \(level) element \(i): \(x[i])")
+                    }
+                }
             }
         }
     }

@@ -42,6 +42,7 @@ final class BenchModelCommandTests: XCTestCase {
         XCTAssertEqual(try number(json, "prompt_tokens"), 8)
         XCTAssertEqual(try number(json, "generate_tokens"), 4)
         XCTAssertEqual(try number(json, "step_tokens"), 3)  // the 8-token prompt went in three steps
+        XCTAssertEqual(json["kv_cache"] as? String, "f16")
         XCTAssertGreaterThan(try number(json, "copy_bandwidth_bytes_per_second"), 0)
         XCTAssertGreaterThan(try number(json, "aggregate_end_to_end_tokens_per_second"), 0)
         // Batched decode: 2 sequences × 32 new tokens, the window after the prefill step holds most of them.
@@ -93,6 +94,8 @@ final class BenchModelCommandTests: XCTestCase {
         let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
         let output = try bench([model, "--batch", "0"])
         XCTAssertEqual(output.status, 1, output.stderr)
+        let kv = try bench([model, "--kv-cache", "f8"])
+        XCTAssertNotEqual(kv.status, 0, kv.stderr)
         let steps = try bench([model, "--step-tokens", "0"])
         XCTAssertEqual(steps.status, 1, steps.stderr)
         XCTAssertTrue(steps.stderr.contains("--step-tokens"), steps.stderr)

@@ -25,6 +25,8 @@ public struct ModelBenchmarkOptions: Sendable, Hashable {
     public var copyRepetitions = 4
     /// Activations of products against quantised weights.
     public var activations: ActivationPrecision = .int8
+    /// Elements of the KV cache (the engine's default, half precision, unless set).
+    public var kvCache: KVCachePrecision = .float16
 
     public init() {}
 }
@@ -36,6 +38,8 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
     public var kernelLevel: String
     /// `int8` or `float` (see `ActivationPrecision`).
     public var activations: String
+    /// `f16` or `f32` (see `KVCachePrecision`).
+    public var kvCache: String
     /// Prefill: `promptTokens` tokens over the time from admission to the first sampled token.
     public var promptTokens: Int
     public var promptTokensPerSecond: Double
@@ -72,6 +76,7 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         case architecture, threads, batch, notes
         case kernelLevel = "kernel_level"
         case activations
+        case kvCache = "kv_cache"
         case promptTokens = "prompt_tokens"
         case promptTokensPerSecond = "prompt_tokens_per_second"
         case decodePromptTokens = "decode_prompt_tokens"
@@ -95,6 +100,7 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         try c.encode(threads, forKey: .threads)
         try c.encode(kernelLevel, forKey: .kernelLevel)
         try c.encode(activations, forKey: .activations)
+        try c.encode(kvCache, forKey: .kvCache)
         try c.encode(promptTokens, forKey: .promptTokens)
         try c.encode(promptTokensPerSecond, forKey: .promptTokensPerSecond)
         try c.encode(decodePromptTokens, forKey: .decodePromptTokens)
@@ -119,8 +125,10 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         func rate(_ v: Double) -> String { String(format: "%.1f", v) }
         func gb(_ v: Double) -> String { String(format: "%.2f GB/s", v / 1e9) }
         var lines = [
-            "model: \(architecture), \(threads) threads, kernels \(kernelLevel), \(activations) activations",
-            "prefill:        \(rate(promptTokensPerSecond)) tokens/s (\(promptTokens)-token prompt, steps of \(stepTokens))",
+            "model: \(architecture), \(threads) threads, kernels \(kernelLevel), \(activations) activations, "
+                + "\(kvCache) KV cache",
+            "prefill:        \(rate(promptTokensPerSecond)) tokens/s (\(promptTokens)-token prompt, steps of "
+                + "\(stepTokens))",
             "decode:         \(rate(decodeTokensPerSecond)) tokens/s (\(generateTokens) new tokens after "
                 + "\(decodePromptTokens) prompt tokens, single stream)",
             "batched decode: \(rate(aggregateTokensPerSecond)) tokens/s aggregate (\(batch) sequences × "
@@ -163,7 +171,7 @@ public enum ModelBenchmark {
         let stepTokens = max(options.stepTokens, batch)
         let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: stepTokens,
                                      maxSequences: batch, cacheTokens: cacheTokens,
-                                     activations: options.activations)
+                                     activations: options.activations, kvCache: options.kvCache)
         defer { engine.shutdown() }
         var random = SeededGenerator(seed: options.seed)
         func prompt(_ count: Int) -> [Int32] {
@@ -188,7 +196,7 @@ public enum ModelBenchmark {
         let bandwidth = copyBandwidth(bytes: options.copyBufferBytes, repetitions: options.copyRepetitions)
         return ModelBenchmarkReport(
             architecture: model.architecture, threads: threads, kernelLevel: MoERuntime.kernelLevel,
-            activations: options.activations.rawValue,
+            activations: options.activations.rawValue, kvCache: options.kvCache.rawValue,
             promptTokens: promptLength, promptTokensPerSecond: promptRate, decodePromptTokens: decodePrompt,
             generateTokens: generate, decodeTokensPerSecond: decodeRate, batch: batch,
             batchGenerateTokens: batchGenerate, stepTokens: stepTokens, aggregateTokensPerSecond: batched.windowRate,

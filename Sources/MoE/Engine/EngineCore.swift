@@ -20,11 +20,12 @@ final class EngineCore: @unchecked Sendable {
     private let context: ForwardContext
 
     init(model: any LanguageModel, threads: Int, maxBatchTokens: Int, maxSequences: Int, cacheTokens: Int,
-         activations: ActivationPrecision) {
+         activations: ActivationPrecision, kvCache: KVCachePrecision) {
         self.model = model
         self.maxBatchTokens = maxBatchTokens
         self.maxSequences = maxSequences
-        cache = KVCache(layout: model.cacheLayout, maxTokens: cacheTokens, maxPositions: model.contextLength)
+        cache = KVCache(layout: model.cacheLayout, maxTokens: cacheTokens, maxPositions: model.contextLength,
+                        precision: kvCache)
         context = ForwardContext(threads: threads, activations: activations)
         let thread = Thread { [self] in self.loop() }
         thread.name = "moe-engine"

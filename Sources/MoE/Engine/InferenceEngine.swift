@@ -19,12 +19,16 @@ public final class InferenceEngine: Sendable {
     ///   - cacheTokens: KV cache capacity in positions over all sequences (default: maxSequences × context).
     ///   - activations: `.int8` (default) multiplies quantised weights with 8-bit activations, the fast path;
     ///     `.float` is the exact path the correctness tests use.
+    ///   - kvCache: `.float16` (default) stores keys and values in half precision, half the memory and the bytes
+    ///     attention reads; `.float32` stores them exactly (with `.float` activations: the exact path).
     public init(model: any LanguageModel, threads: Int = 2, maxBatchTokens: Int = 512, maxSequences: Int = 16,
-                cacheTokens: Int? = nil, activations: ActivationPrecision = .int8) {
+                cacheTokens: Int? = nil, activations: ActivationPrecision = .int8,
+                kvCache: KVCachePrecision = .float16) {
         let sequences = max(1, maxSequences)
         let capacity = cacheTokens ?? sequences * model.contextLength
         core = EngineCore(model: model, threads: max(1, threads), maxBatchTokens: max(maxBatchTokens, sequences),
-                          maxSequences: sequences, cacheTokens: max(capacity, 1), activations: activations)
+                          maxSequences: sequences, cacheTokens: max(capacity, 1), activations: activations,
+                          kvCache: kvCache)
     }
 
     deinit {

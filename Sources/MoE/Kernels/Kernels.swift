@@ -142,12 +142,19 @@ enum Kernels {
         mk_silu_mul(gate, up, Int64(count), y)
     }
 
-    /// Attention of `groupSize` query heads sharing one KV head over `positions` cached positions of one sequence.
-    static func attention(query: UnsafePointer<Float>, groupSize: Int, headDim: Int,
-                          pages: UnsafePointer<UnsafePointer<Float>?>, pageSize: Int, keyOffset: Int,
+    /// Attention of `groupSize` query heads sharing one KV head over `positions` cached positions of one sequence
+    /// (cache elements of `precision`, offsets in elements).
+    static func attention(query: UnsafePointer<Float>, groupSize: Int, headDim: Int, precision: KVCachePrecision,
+                          pages: UnsafePointer<UnsafeRawPointer?>, pageSize: Int, keyOffset: Int,
                           valueOffset: Int, positions: Int, keyNormEpsilon: Float, scale: Float,
                           scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        mk_attention(mk_cpu_level(), query, Int64(groupSize), Int64(headDim), pages, Int64(pageSize),
-                     Int64(keyOffset), Int64(valueOffset), Int64(positions), keyNormEpsilon, scale, scores, output)
+        _ = mk_attention(mk_cpu_level(), precision.kernelType, query, Int64(groupSize), Int64(headDim), pages,
+                         Int64(pageSize), Int64(keyOffset), Int64(valueOffset), Int64(positions), keyNormEpsilon,
+                         scale, scores, output)
+    }
+
+    /// Rounds `count` floats to IEEE half precision (nearest even) into `output`.
+    static func roundToHalf(_ x: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<UInt16>) {
+        mk_f32_to_f16(x, Int64(count), output)
     }
 }

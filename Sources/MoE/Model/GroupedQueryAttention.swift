@@ -69,12 +69,10 @@ struct AttentionBlock {
             guard writesCache else { continue }
             Kernels.ropeNeoX(k + t * kvDim, heads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, table: table)
             for h in 0..<kvHeads {
-                if let dst = cache.vector(step.slots[t], group: w.group, value: false, head: h, position: position) {
-                    dst.update(from: k + t * kvDim + h * headDim, count: headDim)
-                }
-                if let dst = cache.vector(step.slots[t], group: w.group, value: true, head: h, position: position) {
-                    dst.update(from: v + t * kvDim + h * headDim, count: headDim)
-                }
+                cache.store(k + t * kvDim + h * headDim, slot: step.slots[t], group: w.group, value: false, head: h,
+                            position: position)
+                cache.store(v + t * kvDim + h * headDim, slot: step.slots[t], group: w.group, value: true, head: h,
+                            position: position)
             }
         }
         Kernels.rmsnorm(q, rows: count * heads, weight: w.queryKeyNorm, epsilon: epsilon, into: q)
@@ -86,15 +84,15 @@ struct AttentionBlock {
         let tables = step.slots.map { cache.pageTable($0) }
         let keyOffsets = (0..<kvHeads).map { cache.blockOffset(group: w.group, value: false, head: $0) }
         let valueOffsets = (0..<kvHeads).map { cache.blockOffset(group: w.group, value: true, head: $0) }
-        let pageSize = cache.pageSize
+        let pageSize = cache.pageSize, precision = cache.precision
         let scale = 1 / Float(headDim).squareRoot()
         let (hd, kvh, eps) = (headDim, kvHeads, epsilon)
         context.pool.run(count * kvHeads) { task, thread in
             let t = task / kvh, h = task % kvh
             guard let table = tables[t] else { return }
             let offset = t * qDim + h * groupSize * hd
-            Kernels.attention(query: q + offset, groupSize: groupSize, headDim: hd, pages: table,
-                              pageSize: pageSize, keyOffset: keyOffsets[h], valueOffset: valueOffsets[h],
+            Kernels.attention(query: q + offset, groupSize: groupSize, headDim: hd, precision: precision,
+                              pages: table, pageSize: pageSize, keyOffset: keyOffsets[h], valueOffset: valueOffsets[h],
                               positions: step.positions[t] + 1, keyNormEpsilon: eps, scale: scale,
                               scores: scores + thread * scoresPerThread, output: attended + offset)
         }

@@ -116,11 +116,19 @@ float mk_exp_reference(float x);
 /// Attention of `g` query heads sharing one key/value head over `n_pos` cached positions.
 /// q: g * head_dim floats, already RoPE'd, q-normed and multiplied element-wise by the layer's k-norm weight.
 /// Keys are stored before their RMS norm; the norm 1/sqrt(mean(k^2)+eps) is applied to each key's score.
-/// Position p lives at pages[p / page_size] + (k_offset | v_offset) + (p % page_size) * head_dim.
-/// scores: scratch of g * n_pos floats. out: g * head_dim floats.
-void mk_attention(int level, const float *q, int64_t g, int64_t head_dim, const float *const *pages,
-                  int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
-                  float scale, float *scores, float *out);
+/// The cache holds elements of `kv_type` (MK_TYPE_F32 or MK_TYPE_F16; F16 elements are widened exactly to float):
+/// position p lives at element (k_offset | v_offset) + (p % page_size) * head_dim of pages[p / page_size].
+/// scores: scratch of g * n_pos floats. out: g * head_dim floats. Returns -1 for another kv_type.
+int mk_attention(int level, int kv_type, const float *q, int64_t g, int64_t head_dim, const void *const *pages,
+                 int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t n_pos, float k_norm_eps,
+                 float scale, float *scores, float *out);
+
+/// Rounds n floats to IEEE half precision (to nearest, ties to even; the same bits as mk_fp32_to_fp16 for every
+/// input but NaNs, which stay NaNs).
+void mk_f32_to_f16(const float *x, int64_t n, uint16_t *y);
+
+/// mk_f32_to_f16 at an explicit level (tests compare levels).
+void mk_f32_to_f16_at_level(int level, const float *x, int64_t n, uint16_t *y);
 
 /// A persistent pool of worker threads (the calling thread takes part too).
 typedef struct mk_pool mk_pool;

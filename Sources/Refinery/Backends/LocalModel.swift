@@ -11,7 +11,8 @@ public final class LocalModel: Generator, ScoringModel {
     private let stopTokens: Set<Int32>
 
     /// Opens a GGUF model. Errors name the file and, for malformed files, the byte offset.
-    public init(url: URL, threads: Int, maxSequences: Int, activations: ActivationPrecision = .int8) throws {
+    public init(url: URL, threads: Int, maxSequences: Int, activations: ActivationPrecision = .int8,
+                kvCache: KVCachePrecision = .float16) throws {
         do {
             file = try GGUFFile(path: url.path)
         } catch {
@@ -37,7 +38,7 @@ public final class LocalModel: Generator, ScoringModel {
         if let eot = file.metadata["tokenizer.ggml.eot_token_id"]?.intValue { stops.insert(Int32(eot)) }
         stopTokens = stops
         engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: max(256, maxSequences * 4),
-                                 maxSequences: maxSequences, activations: activations)
+                                 maxSequences: maxSequences, activations: activations, kvCache: kvCache)
     }
 
     /// The model file's sha256, cached next to nothing: computed once per process (fast for small models).

@@ -89,6 +89,7 @@ extension PipelineConfig {
             // Local runs only: the activation precision changes the generated text; a remote server's does not
             // show here.
             ("activations", .string(model.path == nil ? "remote" : model.activations.rawValue)),
+            ("kv_cache", .string(model.path == nil ? "remote" : model.kvCache.rawValue)),
             ("tasks", .array(tasks)),
             ("dedup", .object(dedupPairs)),
             ("output", .object([("shard_bytes", .int(output.shardBytes)), ("zstd_level", .int(output.zstdLevel))])),

@@ -97,10 +97,18 @@ extension PipelineConfig {
             }
             activations = parsed
         }
+        var kvCache = KVCachePrecision.float16
+        if let node = mapping.optional("kv_cache") {
+            let text = try node.string()
+            guard let parsed = KVCachePrecision(rawValue: text) else {
+                throw node.error("unknown kv_cache \"\(text)\" (expected f16 or f32)")
+            }
+            kvCache = parsed
+        }
         try mapping.finish()
         return ModelConfig(path: path, endpoint: endpoint, remoteModel: remoteModel,
                            apiKeyEnvironment: keyEnvironment, threads: threads, batch: batch,
-                           concurrency: concurrency, activations: activations)
+                           concurrency: concurrency, activations: activations, kvCache: kvCache)
     }
 
     private static func parseTask(_ node: ConfigNode, _ resolver: PathResolver) throws -> TaskConfig {

@@ -47,6 +47,8 @@ public struct ModelConfig: Sendable, Hashable, Codable {
     public var concurrency: Int
     /// Activations of the local runtime's products against quantised weights (`int8`: fast; `float`: exact).
     public var activations: ActivationPrecision = .int8
+    /// Elements of the local runtime's KV cache (`f16`: half the memory and attention reads; `f32`: exact).
+    public var kvCache: KVCachePrecision = .float16
 }
 
 public struct SamplingConfig: Sendable, Hashable, Codable {

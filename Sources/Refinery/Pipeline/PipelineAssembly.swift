@@ -23,7 +23,8 @@ public struct PipelineAssembly: Sendable {
         }
         guard let path = model.path else { throw RefineryError.usage("the pipeline names no model") }
         let local = try LocalModel(url: URL(fileURLWithPath: path), threads: threads ?? model.threads,
-                                   maxSequences: model.batch, activations: model.activations)
+                                   maxSequences: model.batch, activations: model.activations,
+                                   kvCache: model.kvCache)
         return (PipelineBackend(generator: local, scorer: local, concurrency: model.batch * 2), { local.shutdown() })
     }
 

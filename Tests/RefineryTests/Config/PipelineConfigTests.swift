@@ -59,6 +59,23 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(config.tasks[0].judges.map(\.name), ["math_answer", "rubric"])
         XCTAssertEqual(config.output.shardBytes, 1 << 20)
         XCTAssertEqual(config.output.zstdLevel, 19)
+        XCTAssertEqual(config.model.activations, .int8)
+        XCTAssertEqual(config.model.kvCache, .float16)
+    }
+
+    /// The runtime's precision keys: parsed, rejected by name, and part of the run's identity (they change the text).
+    func testRuntimePrecisionKeys() throws {
+        let exact = try parse(valid.replacingOccurrences(of: "batch: 4 }",
+                                                         with: "batch: 4, kv_cache: f32, activations: float }"))
+        XCTAssertEqual(exact.model.kvCache, .float32)
+        XCTAssertEqual(exact.model.activations, .float)
+        let base = try parse(valid).hash(modelIdentity: "m@1")
+        let f32 = try parse(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, kv_cache: f32 }"))
+        XCTAssertNotEqual(try f32.hash(modelIdentity: "m@1"), base)
+        let f16 = try parse(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, kv_cache: f16 }"))
+        XCTAssertEqual(try f16.hash(modelIdentity: "m@1"), base, "f16 is the default")
+        assertUsageError(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, kv_cache: q8 }"), line: 3,
+                         contains: "unknown kv_cache \"q8\" (expected f16 or f32)")
     }
 
     func testUnknownKeyNamesItsLine() {
