@@ -32,6 +32,26 @@ struct ExportRuns {
         return records
     }
 
+    /// A real run of the fixture whose answers carry 40 more words (derived from the answer, so equal records stay
+    /// equal): the scripted answers are a dozen words, too short for a one-word edit to stay above the near-duplicate
+    /// threshold with every MinHash draw (the draws depend on the run's config hash).
+    func longRun(_ name: String) async throws -> URL {
+        try rewrite(try await run(name + "-short"), into: name) { record, _ in Self.lengthened(record) }
+    }
+
+    /// `record` with 40 words appended to its assistant message, a function of that message.
+    static func lengthened(_ record: JSONValue) -> JSONValue {
+        let words = ["amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "heron", "inlet", "juniper",
+                     "kestrel", "larch", "maple", "nectar", "otter", "pine"]
+        var messages = record["messages"]?.arrayValue ?? []
+        guard let last = messages.indices.last else { return record }
+        let content = messages[last]["content"]?.stringValue ?? ""
+        let digest = Hashing.sha256Hex(content + "/a") + Hashing.sha256Hex(content + "/b")
+        let extra = digest.prefix(40).map { words[Int(String($0), radix: 16) ?? 0] }.joined(separator: " ")
+        messages[last] = setting(messages[last], "content", .string(content + "\n" + extra + "."))
+        return setting(record, "messages", .array(messages))
+    }
+
     /// Record ids per split of an export.
     static func splits(of directory: URL) throws -> [String: String] {
         let manifest = try Manifest.read(from: directory.appendingPathComponent(Manifest.fileName))

@@ -62,7 +62,7 @@ final class ExporterTests: XCTestCase {
     func testNearDuplicatesKeepTheHigherScore() async throws {
         let root = try makeTemporaryDirectory(self)
         let runs = try ExportRuns(root: root)
-        let first = try await runs.run("a")
+        let first = try await runs.longRun("a")
         let better = try runs.rewrite(first, into: "near") { record, _ in
             ExportRuns.scored(ExportRuns.nearCopy(record), 9.0)
         }
@@ -110,8 +110,8 @@ final class ExporterTests: XCTestCase {
     func testPersistentIndexPreventsReExport() async throws {
         let root = try makeTemporaryDirectory(self)
         let runs = try ExportRuns(root: root)
-        let first = try await runs.run("a")
-        let second = try await runs.run("b")
+        let first = try await runs.longRun("a")
+        let second = try await runs.longRun("b")
         let near = try runs.rewrite(first, into: "near") { record, _ in ExportRuns.nearCopy(record) }
         let index = root.appendingPathComponent("exported.sqlite")
         let initial = try export([first], to: root.appendingPathComponent("one")) { $0.indexURL = index }
