@@ -284,9 +284,12 @@ static uint8_t *scratch_for(scratch *s, size_t bytes) {
     return s->p;
 }
 
-int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
-                          int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
-                          int64_t ldy) {
+#define TOKEN_ROW(t) (token_rows ? (int64_t)token_rows[t] : (t))
+
+/// The product of mk_matmul_q8_rows_at_level; token t reads x + (token_rows ? token_rows[t] : t) * ldx.
+static int matmul_q8(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                     int64_t row_end, const mk_block_q8 *x, int64_t ldx, const int32_t *token_rows, int64_t n_tokens,
+                     float *y, int64_t ldy) {
     if (!mk_q8_supports(type)) return -1;
     const int64_t qk = (type == MK_TYPE_Q4_K || type == MK_TYPE_Q6_K) ? MK_QK_K : 32;
     if (k < 0 || k % qk != 0) return -1;
@@ -339,7 +342,7 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
     for (int64_t c0 = 0; c0 < n_tokens; c0 += chunk) {
         const int64_t cn = n_tokens - c0 < chunk ? n_tokens - c0 : chunk;
         if (lanes) {
-            for (int64_t t = 0; t < cn; t++) pack(type, x + (c0 + t) * ldx, nb, packed + t * token_bytes);
+            for (int64_t t = 0; t < cn; t++) pack(type, x + TOKEN_ROW(c0 + t) * ldx, nb, packed + t * token_bytes);
         }
         if (blocked && cn >= GEMM_MIN_TOKENS) {  // (a last, short chunk takes the per-row kernels: same bits)
             for (int64_t r0 = row_begin; r0 < row_end; r0 += decode_tile) {
@@ -365,7 +368,7 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
                 const uint8_t *xs[MK_MAX_NT];
                 for (int t = 0; t < nt; t++) {
                     xs[t] = lanes ? packed + (t0 + t) * token_bytes
-                                  : (const uint8_t *)(const void *)(x + (c0 + t0 + t) * ldx);
+                                  : (const uint8_t *)(const void *)(x + TOKEN_ROW(c0 + t0 + t) * ldx);
                 }
                 if (rows) {
                     rows(base + (size_t)r0 * row_bytes, row_bytes, r1 - r0, xs, nt, k, y + (c0 + t0) * ldy + r0, ldy);
@@ -382,13 +385,33 @@ int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, 
     return 0;
 }
 
+#undef TOKEN_ROW
+
+int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                          int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
+                          int64_t ldy) {
+    return matmul_q8(level, type, w, row_bytes, k, row_begin, row_end, x, ldx, NULL, n_tokens, y, ldy);
+}
+
+int mk_matmul_q8_rows_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                               int64_t row_end, const mk_block_q8 *x, int64_t ldx, const int32_t *token_rows,
+                               int64_t n_tokens, float *y, int64_t ldy) {
+    return matmul_q8(level, type, w, row_bytes, k, row_begin, row_end, x, ldx, token_rows, n_tokens, y, ldy);
+}
+
 int mk_matmul_q8(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
                  const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy) {
+    return mk_matmul_q8_rows(type, w, row_bytes, k, row_begin, row_end, x, ldx, NULL, n_tokens, y, ldy);
+}
+
+int mk_matmul_q8_rows(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
+                      const mk_block_q8 *x, int64_t ldx, const int32_t *token_rows, int64_t n_tokens, float *y,
+                      int64_t ldy) {
     // Rows of fewer than 16 blocks (k < 512) would leave most of the 16 lanes of a 512-bit group empty; 8-lane
     // AVX2 groups fit them (measured: k = 256 decodes faster there). The choice depends on k only, never on the
     // token count, so results stay batch invariant.
     int level = mk_cpu_level();
     const int64_t nb = k / 32;
     if (level >= MK_LEVEL_AVX512 && nb < 16 && nb % 8 == 0) level = MK_LEVEL_AVX2;
-    return mk_matmul_q8_at_level(level, type, w, row_bytes, k, row_begin, row_end, x, ldx, n_tokens, y, ldy);
+    return matmul_q8(level, type, w, row_bytes, k, row_begin, row_end, x, ldx, token_rows, n_tokens, y, ldy);
 }

@@ -136,6 +136,37 @@ final class Int8KernelTests: XCTestCase {
         }
     }
 
+    /// Gathered tokens (an MoE expert's rows read in place, repeats allowed) give the bits of the same rows copied
+    /// out, on the per-row (5 tokens) and the blocked (9 tokens) paths, at every level.
+    func testGatheredTokenRowsMatchCopiedRows() throws {
+        var rng = TestRandom(seed: 23)
+        let columns = 512, rows = 40, sourceRows = 7
+        let source = quantize(rng.floats(sourceRows * columns, scale: 2))
+        let blocksPerRow = columns / 32
+        for type in [GGMLType.q8_0, .q4_0, .q4_K, .q6_K] {
+            let bytes = randomRows(type, rows: rows, columns: columns, rng: &rng)
+            let rowBytes = try XCTUnwrap(type.rowBytes(elements: columns))
+            for tokenRows in [[Int32]([3, 0, 3, 6, 1]), [6, 5, 4, 3, 2, 1, 0, 0, 2]] {
+                let copied = tokenRows.flatMap { row in
+                    Array(source[(Int(row) * blocksPerRow)..<((Int(row) + 1) * blocksPerRow)])
+                }
+                for level in levels {
+                    let expected = try matmulQ8(bytes, type: type, rows: rows, columns: columns, x: copied,
+                                                tokens: tokenRows.count, level: level)
+                    var y = [Float](repeating: .nan, count: rows * tokenRows.count)
+                    let status = bytes.withUnsafeBytes { w in
+                        mk_matmul_q8_rows_at_level(Int32(level), Int32(type.rawValue), w.baseAddress, rowBytes,
+                                                   Int64(columns), 0, Int64(rows), source, Int64(blocksPerRow),
+                                                   tokenRows, Int64(tokenRows.count), &y, Int64(rows))
+                    }
+                    XCTAssertEqual(status, 0)
+                    XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern),
+                                   "\(type) level \(level) tokens \(tokenRows.count)")
+                }
+            }
+        }
+    }
+
     /// Many rows (several cache tiles) and many tokens (several packed chunks) against single-row, single-token calls.
     func testTilingAndChunkingKeepEveryResult() throws {
         let best = Int(mk_cpu_level())

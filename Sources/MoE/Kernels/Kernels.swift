@@ -10,6 +10,15 @@ enum Kernels {
         var tokens: Int
         var output: UnsafeMutablePointer<Float>
         var outputStride: Int
+        /// Gathered tokens: token t reads row `inputRows[t]` of `input` (which has `inputRowCount` rows) instead of
+        /// row t, so an MoE expert reads the rows of its tokens where they are.
+        var inputRows: UnsafePointer<Int32>? = nil
+        var inputRowCount = 0
+    }
+
+    /// Whether products with `weight` take the integer-activation kernels under `precision`.
+    static func usesInt8(_ weight: WeightMatrix, _ precision: ActivationPrecision) -> Bool {
+        precision == .int8 && mk_q8_supports(Int32(weight.type.rawValue)) != 0 && weight.columns % 32 == 0
     }
 
     /// The instruction-set level the kernels run at on this CPU (0 scalar, 1 AVX2+FMA, 2 AVX-512).
@@ -27,9 +36,7 @@ enum Kernels {
     /// integer kernel (Q8_0, Q4_0, Q4_K, Q6_K) read their input quantised once per distinct input (jobs sharing an
     /// input, like an expert's gate and up, share the quantised copy).
     static func matmul(_ jobs: [MatmulJob], context: ForwardContext) {
-        guard context.activations == .int8,
-              jobs.contains(where: { mk_q8_supports(Int32($0.weight.type.rawValue)) != 0 && $0.weight.columns % 32 == 0 })
-        else {
+        guard jobs.contains(where: { usesInt8($0.weight, context.activations) }) else {
             matmul(jobs, pool: context.pool)
             return
         }
@@ -37,11 +44,12 @@ enum Kernels {
         quantized.reset()
         var inputs: [Int] = []
         for job in jobs {
-            guard mk_q8_supports(Int32(job.weight.type.rawValue)) != 0, job.weight.columns % 32 == 0 else {
+            guard usesInt8(job.weight, context.activations) else {
                 inputs.append(-1)
                 continue
             }
-            inputs.append(quantized.index(of: job.input, stride: job.inputStride, tokens: job.tokens,
+            inputs.append(quantized.index(of: job.input, stride: job.inputStride,
+                                          tokens: job.inputRows == nil ? job.tokens : job.inputRowCount,
                                           columns: job.weight.columns))
         }
         quantized.quantizeAll(pool: context.pool)
@@ -52,14 +60,28 @@ enum Kernels {
             let type = Int32(job.weight.type.rawValue)
             if inputs[task.job] >= 0 {
                 let (blocks, blocksPerToken) = quantized.blocks(inputs[task.job])
-                _ = mk_matmul_q8(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns),
-                                 Int64(task.begin), Int64(task.end), blocks, Int64(blocksPerToken),
-                                 Int64(job.tokens), job.output, Int64(job.outputStride))
+                _ = mk_matmul_q8_rows(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns),
+                                      Int64(task.begin), Int64(task.end), blocks, Int64(blocksPerToken),
+                                      job.inputRows, Int64(job.tokens), job.output, Int64(job.outputStride))
             } else {
-                _ = mk_matmul(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns),
-                              Int64(task.begin), Int64(task.end), job.input, Int64(job.inputStride),
-                              Int64(job.tokens), job.output, Int64(job.outputStride))
+                floatProduct(job, rows: task.begin..<task.end)
             }
+        }
+    }
+
+    /// Rows `rows` of one job with float activations (gathered tokens one at a time).
+    private static func floatProduct(_ job: MatmulJob, rows: Range<Int>) {
+        let type = Int32(job.weight.type.rawValue)
+        guard let inputRows = job.inputRows else {
+            _ = mk_matmul(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns), Int64(rows.lowerBound),
+                          Int64(rows.upperBound), job.input, Int64(job.inputStride), Int64(job.tokens), job.output,
+                          Int64(job.outputStride))
+            return
+        }
+        for t in 0..<job.tokens {
+            _ = mk_matmul(type, job.weight.base, job.weight.rowBytes, Int64(job.weight.columns), Int64(rows.lowerBound),
+                          Int64(rows.upperBound), job.input + Int(inputRows[t]) * job.inputStride,
+                          Int64(job.inputStride), 1, job.output + t * job.outputStride, Int64(job.outputStride))
         }
     }
 
@@ -112,10 +134,7 @@ enum Kernels {
         let tasks = rowTasks(jobs, threads: pool.threads)
         pool.run(tasks.count) { taskIndex, _ in
             let task = tasks[taskIndex]
-            let job = jobs[task.job]
-            _ = mk_matmul(Int32(job.weight.type.rawValue), job.weight.base, job.weight.rowBytes,
-                          Int64(job.weight.columns), Int64(task.begin), Int64(task.end), job.input,
-                          Int64(job.inputStride), Int64(job.tokens), job.output, Int64(job.outputStride))
+            floatProduct(jobs[task.job], rows: task.begin..<task.end)
         }
     }
 

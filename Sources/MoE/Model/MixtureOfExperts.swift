@@ -82,19 +82,28 @@ struct MixtureOfExpertsBlock {
                 counts[route.experts[j]] += 1
             }
         }
-        // Assignment rows: expert by expert, tokens in order within each expert.
+        // Assignment rows: expert by expert, tokens in order within each expert. With integer activations the
+        // experts read their tokens' rows of `normed` in place (quantised once); float products read a gathered copy.
         var offsets = [Int](repeating: 0, count: experts + 1)
         for e in 0..<experts { offsets[e + 1] = offsets[e] + counts[e] }
         var fill = offsets
         var assignment = [Int](repeating: 0, count: rows * k)
-        let gathered = context.buffer(Scratch.gathered.rawValue, rows * k * d)
+        var tokenOfSlot = [Int32](repeating: 0, count: rows * k)
         for r in 0..<rows {
             for j in 0..<k {
                 let e = chosen[r * k + j]
                 let slot = fill[e]
                 fill[e] += 1
                 assignment[r * k + j] = slot
-                (gathered + slot * d).update(from: normed + r * d, count: d)
+                tokenOfSlot[slot] = Int32(r)
+            }
+        }
+        let inPlace = Kernels.usesInt8(w.gate, context.activations) && Kernels.usesInt8(w.up, context.activations)
+        var gathered = normed
+        if !inPlace {
+            gathered = context.buffer(Scratch.gathered.rawValue, rows * k * d)
+            for slot in 0..<(rows * k) {
+                (gathered + slot * d).update(from: normed + Int(tokenOfSlot[slot]) * d, count: d)
             }
         }
 
@@ -103,12 +112,23 @@ struct MixtureOfExpertsBlock {
         let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
         let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
         var jobs: [Kernels.MatmulJob] = []
+        let tokenRows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
+        defer { tokenRows.deallocate() }
+        tokenRows.initialize(from: tokenOfSlot, count: rows * k)
+        func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
+            var job = Kernels.MatmulJob(weight: weight.expert(e, of: experts), input: gathered + offsets[e] * d,
+                                        inputStride: d, tokens: counts[e], output: output + offsets[e] * ff,
+                                        outputStride: ff)
+            if inPlace {
+                job.input = UnsafePointer(normed)
+                job.inputRows = UnsafePointer(tokenRows + offsets[e])
+                job.inputRowCount = rows
+            }
+            return job
+        }
         for e in 0..<experts where counts[e] > 0 {
-            let input = gathered + offsets[e] * d
-            jobs.append(.init(weight: w.gate.expert(e, of: experts), input: input, inputStride: d, tokens: counts[e],
-                              output: gate + offsets[e] * ff, outputStride: ff))
-            jobs.append(.init(weight: w.up.expert(e, of: experts), input: input, inputStride: d, tokens: counts[e],
-                              output: up + offsets[e] * ff, outputStride: ff))
+            jobs.append(expertJob(w.gate, e, output: gate))
+            jobs.append(expertJob(w.up, e, output: up))
         }
         let hasShared = w.sharedGate != nil && sharedLength > 0
         if hasShared, let sg = w.sharedGate, let su = w.sharedUp {

@@ -80,6 +80,17 @@ int mk_cpu_has_vnni(void);
 int mk_matmul_q8(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
                  const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy);
 
+/// mk_matmul_q8 over gathered tokens: token t's activations are the blocks at x + token_rows[t] * ldx (an MoE
+/// expert reads the rows of the tokens routed to it without copying them). token_rows NULL: row t, as mk_matmul_q8.
+int mk_matmul_q8_rows(int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin, int64_t row_end,
+                      const mk_block_q8 *x, int64_t ldx, const int32_t *token_rows, int64_t n_tokens, float *y,
+                      int64_t ldy);
+
+/// mk_matmul_q8_rows at an explicit level; for tests.
+int mk_matmul_q8_rows_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
+                               int64_t row_end, const mk_block_q8 *x, int64_t ldx, const int32_t *token_rows,
+                               int64_t n_tokens, float *y, int64_t ldy);
+
 /// The same at an explicit level (clamped to what the CPU supports); for tests.
 int mk_matmul_q8_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
                           int64_t row_end, const mk_block_q8 *x, int64_t ldx, int64_t n_tokens, float *y,
