@@ -77,6 +77,17 @@ extension PipelineConfig {
             .object([("file", try fileHash($0.path)), ("field", .string($0.field))])
         })))
         dedupPairs.append(("ngram", .int(dedup.decontaminationNGram)))
+        var modelPairs: [(String, JSONValue)] = [
+            ("model", .string(modelIdentity)),
+            // Local runs only: the activation precision changes the generated text; a remote server's does not
+            // show here.
+            ("activations", .string(model.path == nil ? "remote" : model.activations.rawValue)),
+        ]
+        // Only when not the default, so runs started before the key existed (or with the default) keep their hash and
+        // resume; `kv_cache: f32` local runs hash differently.
+        if model.path != nil && model.kvCache != .float16 {
+            modelPairs.append(("kv_cache", .string(model.kvCache.rawValue)))
+        }
         return .object([
             ("name", .string(name)),
             ("seeds", .object([
@@ -85,11 +96,7 @@ extension PipelineConfig {
                 ("min_chars", .int(seeds.minCharacters)), ("max_chars", .int(seeds.maxCharacters)),
                 ("exclude", .array(seeds.exclude.map(JSONValue.string))),
             ])),
-            ("model", .string(modelIdentity)),
-            // Local runs only: the activation precision changes the generated text; a remote server's does not
-            // show here.
-            ("activations", .string(model.path == nil ? "remote" : model.activations.rawValue)),
-            ("kv_cache", .string(model.path == nil ? "remote" : model.kvCache.rawValue)),
+        ] + modelPairs + [
             ("tasks", .array(tasks)),
             ("dedup", .object(dedupPairs)),
             ("output", .object([("shard_bytes", .int(output.shardBytes)), ("zstd_level", .int(output.zstdLevel))])),
