@@ -64,6 +64,33 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// Steps of more than `wholeExpertMaxRows` tokens run the experts product by product, smaller ones whole, one
+    /// task per expert: the same sequences give the same bits either way.
+    func testWholeExpertAndPerProductStepsAgree() throws {
+        for type in [GGMLType.q8_0, .q4_K] {
+            let model = try Self.quantizedModel(type)
+            let prompts: [[Int32]] = [(0..<40).map { Int32(($0 * 5 + 1) % 60) },
+                                      (0..<40).map { Int32(($0 * 3 + 7) % 60) }]
+            XCTAssertGreaterThan(prompts.joined().count, MixtureOfExpertsBlock.wholeExpertMaxRows)
+            func logits(together: Bool) throws -> [UInt32] {
+                let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength,
+                                    precision: .float16)
+                let context = ForwardContext(threads: 2, activations: .int8)
+                let entries = prompts.map { ForwardBatch.Entry(slot: cache.newSequence(), tokens: $0,
+                                                               logitIndices: Array($0.indices)) }
+                if together {
+                    return try model.forward(ForwardBatch(entries: entries), cache: cache, context: context)
+                        .logits.map(\.bitPattern)
+                }
+                return try entries.flatMap { entry in
+                    try model.forward(ForwardBatch(entries: [entry]), cache: cache, context: context).logits
+                        .map(\.bitPattern)
+                }
+            }
+            XCTAssertEqual(try logits(together: true), try logits(together: false), "\(type)")
+        }
+    }
+
     /// The int8 path's logits stay close to the exact path's (8-bit activations lose ~0.5% per product).
     func testInt8ActivationsStayCloseToFloat() throws {
         for type in [GGMLType.q8_0, .q4_K] {

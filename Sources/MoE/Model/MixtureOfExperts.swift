@@ -28,8 +28,8 @@ struct MixtureOfExpertsBlock {
     var normalizeWeights: Bool
     var epsilon: Float
 
-    private enum Scratch: Int {
-        case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown, combined
+    enum Scratch: Int {
+        case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown, combined, quantizedHidden
     }
 
     /// Routing of one token: chosen experts (best first) and their weights.
@@ -63,7 +63,7 @@ struct MixtureOfExpertsBlock {
 
     /// Updates `x` (`rows` rows of `embedding` floats) in place.
     func apply(_ w: MoEWeights, x: UnsafeMutablePointer<Float>, rows: Int, context: ForwardContext) {
-        let d = embedding, k = expertsUsed, ff = expertLength
+        let d = embedding, k = expertsUsed
         let normed = context.buffer(Scratch.normed.rawValue, rows * d)
         Kernels.rmsnorm(x, rows: rows, weight: w.norm, epsilon: epsilon, into: normed)
 
@@ -98,61 +98,17 @@ struct MixtureOfExpertsBlock {
                 tokenOfSlot[slot] = Int32(r)
             }
         }
-        let inPlace = Kernels.usesInt8(w.gate, context.activations) && Kernels.usesInt8(w.up, context.activations)
-        var gathered = normed
-        if !inPlace {
-            gathered = context.buffer(Scratch.gathered.rawValue, rows * k * d)
-            for slot in 0..<(rows * k) {
-                (gathered + slot * d).update(from: normed + Int(tokenOfSlot[slot]) * d, count: d)
-            }
-        }
-
-        let gate = context.buffer(Scratch.gate.rawValue, rows * k * ff)
-        let up = context.buffer(Scratch.up.rawValue, rows * k * ff)
-        let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
-        let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
-        var jobs: [Kernels.MatmulJob] = []
-        let tokenRows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
-        defer { tokenRows.deallocate() }
-        tokenRows.initialize(from: tokenOfSlot, count: rows * k)
-        func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
-            var job = Kernels.MatmulJob(weight: weight.expert(e, of: experts), input: gathered + offsets[e] * d,
-                                        inputStride: d, tokens: counts[e], output: output + offsets[e] * ff,
-                                        outputStride: ff)
-            if inPlace {
-                job.input = UnsafePointer(normed)
-                job.inputRows = UnsafePointer(tokenRows + offsets[e])
-                job.inputRowCount = rows
-            }
-            return job
-        }
-        for e in 0..<experts where counts[e] > 0 {
-            jobs.append(expertJob(w.gate, e, output: gate))
-            jobs.append(expertJob(w.up, e, output: up))
-        }
-        let hasShared = w.sharedGate != nil && sharedLength > 0
-        if hasShared, let sg = w.sharedGate, let su = w.sharedUp {
-            jobs.append(.init(weight: sg, input: normed, inputStride: d, tokens: rows, output: sharedGate,
-                              outputStride: sharedLength))
-            jobs.append(.init(weight: su, input: normed, inputStride: d, tokens: rows, output: sharedUp,
-                              outputStride: sharedLength))
-        }
-        Kernels.matmul(jobs, context: context)
-        Kernels.siluMul(gate: gate, up: up, count: rows * k * ff, into: gate)
-        if hasShared { Kernels.siluMul(gate: sharedGate, up: sharedUp, count: rows * sharedLength, into: sharedGate) }
-
+        let routing = Routing(counts: counts, offsets: offsets, tokenOfSlot: tokenOfSlot)
         let down = context.buffer(Scratch.down.rawValue, rows * k * d)
         let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * d)
-        jobs.removeAll(keepingCapacity: true)
-        for e in 0..<experts where counts[e] > 0 {
-            jobs.append(.init(weight: w.down.expert(e, of: experts), input: gate + offsets[e] * ff, inputStride: ff,
-                              tokens: counts[e], output: down + offsets[e] * d, outputStride: d))
+        let hasShared = w.sharedGate != nil && sharedLength > 0
+        if rows <= Self.wholeExpertMaxRows && fusable(w, context.activations) {
+            expertsWhole(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
+                         context: context)
+        } else {
+            expertsByProduct(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
+                             context: context)
         }
-        if hasShared, let sd = w.sharedDown {
-            jobs.append(.init(weight: sd, input: sharedGate, inputStride: sharedLength, tokens: rows,
-                              output: sharedDown, outputStride: d))
-        }
-        Kernels.matmul(jobs, context: context)
 
         // Per element: ((e0 * w0 + e1 * w1) + ...) + shared, then the residual, in this order; one pass per term so
         // each pass is a plain vector loop.
@@ -173,5 +129,74 @@ struct MixtureOfExpertsBlock {
             }
             for i in 0..<d { row[i] = sum[i] + row[i] }
         }
+    }
+
+    /// Routed expert e's tokens: `counts[e]` slots from `offsets[e]`, slot s holding token `tokenOfSlot[s]`.
+    struct Routing {
+        var counts: [Int]
+        var offsets: [Int]
+        var tokenOfSlot: [Int32]
+    }
+
+    /// The experts as separate products over the pool: gate and up of every expert, SiLU, then every down.
+    func expertsByProduct(_ w: MoEWeights, normed: UnsafeMutablePointer<Float>, rows: Int, routing: Routing,
+                                  down: UnsafeMutablePointer<Float>, sharedDown: UnsafeMutablePointer<Float>,
+                                  context: ForwardContext) {
+        let d = embedding, k = expertsUsed, ff = expertLength
+        let inPlace = Kernels.usesInt8(w.gate, context.activations) && Kernels.usesInt8(w.up, context.activations)
+        var gathered = normed
+        if !inPlace {
+            gathered = context.buffer(Scratch.gathered.rawValue, rows * k * d)
+            for slot in 0..<(rows * k) {
+                (gathered + slot * d).update(from: normed + Int(routing.tokenOfSlot[slot]) * d, count: d)
+            }
+        }
+
+        let gate = context.buffer(Scratch.gate.rawValue, rows * k * ff)
+        let up = context.buffer(Scratch.up.rawValue, rows * k * ff)
+        let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
+        let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
+        var jobs: [Kernels.MatmulJob] = []
+        let tokenRows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
+        defer { tokenRows.deallocate() }
+        tokenRows.initialize(from: routing.tokenOfSlot, count: rows * k)
+        func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
+            let slot = routing.offsets[e]
+            var job = Kernels.MatmulJob(weight: weight.expert(e, of: experts), input: gathered + slot * d,
+                                        inputStride: d, tokens: routing.counts[e], output: output + slot * ff,
+                                        outputStride: ff)
+            if inPlace {
+                job.input = UnsafePointer(normed)
+                job.inputRows = UnsafePointer(tokenRows + slot)
+                job.inputRowCount = rows
+            }
+            return job
+        }
+        for e in 0..<experts where routing.counts[e] > 0 {
+            jobs.append(expertJob(w.gate, e, output: gate))
+            jobs.append(expertJob(w.up, e, output: up))
+        }
+        let hasShared = w.sharedGate != nil && sharedLength > 0
+        if hasShared, let sg = w.sharedGate, let su = w.sharedUp {
+            jobs.append(.init(weight: sg, input: normed, inputStride: d, tokens: rows, output: sharedGate,
+                              outputStride: sharedLength))
+            jobs.append(.init(weight: su, input: normed, inputStride: d, tokens: rows, output: sharedUp,
+                              outputStride: sharedLength))
+        }
+        Kernels.matmul(jobs, context: context)
+        Kernels.siluMul(gate: gate, up: up, count: rows * k * ff, into: gate)
+        if hasShared { Kernels.siluMul(gate: sharedGate, up: sharedUp, count: rows * sharedLength, into: sharedGate) }
+
+        jobs.removeAll(keepingCapacity: true)
+        for e in 0..<experts where routing.counts[e] > 0 {
+            let slot = routing.offsets[e]
+            jobs.append(.init(weight: w.down.expert(e, of: experts), input: gate + slot * ff, inputStride: ff,
+                              tokens: routing.counts[e], output: down + slot * d, outputStride: d))
+        }
+        if hasShared, let sd = w.sharedDown {
+            jobs.append(.init(weight: sd, input: sharedGate, inputStride: sharedLength, tokens: rows,
+                              output: sharedDown, outputStride: d))
+        }
+        Kernels.matmul(jobs, context: context)
     }
 }
