@@ -157,7 +157,7 @@ enum Kernels {
         }
     }
 
-    /// The same product at an explicit level on the calling thread (tests compare levels).
+    /// The same product at an explicit level on the calling thread (tests compare levels; contiguous tokens only).
     static func matmul(_ job: MatmulJob, level: Int) {
         _ = mk_matmul_at_level(Int32(level), Int32(job.weight.type.rawValue), job.weight.base, job.weight.rowBytes,
                                Int64(job.weight.columns), 0, Int64(job.weight.rows), job.input,

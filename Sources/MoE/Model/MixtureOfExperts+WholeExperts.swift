@@ -10,6 +10,11 @@ extension MixtureOfExpertsBlock {
     /// by rows for balance instead.
     static let wholeExpertMaxRows = 64
 
+    /// Whole-expert tasks per thread below which the experts run product by product instead: a single decoded token
+    /// touches only top-k + 1 experts, too few tasks to keep every thread busy (bench Q4_K, one sequence, 8
+    /// interleaved runs: 367 tok/s whole, 376 by product, within the noise).
+    static let wholeExpertTasksPerThread = 4
+
     /// Whether every expert product here takes the integer-activation kernels.
     func fusable(_ w: MoEWeights, _ precision: ActivationPrecision) -> Bool {
         let weights = [w.gate, w.up, w.down] + [w.sharedGate, w.sharedUp, w.sharedDown].compactMap { $0 }
