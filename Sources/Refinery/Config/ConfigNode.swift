@@ -89,6 +89,17 @@ struct ConfigNode {
         return scalar.string
     }
 
+    /// A string naming a case of `T` by its raw value; the error names `key` and the accepted values.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, of _: T.Type = T.self) throws -> T
+    where T.RawValue == String {
+        let text = try string()
+        guard let value = T(rawValue: text) else {
+            let accepted = T.allCases.map(\.rawValue).joined(separator: " or ")
+            throw error("unknown \(key) \"\(text)\" (expected \(accepted))")
+        }
+        return value
+    }
+
     func int(in range: ClosedRange<Int>? = nil) throws -> Int {
         guard case .scalar(let scalar) = node, scalar.style == .plain, let value = node.int else {
             throw error("expected an integer")

@@ -89,22 +89,9 @@ extension PipelineConfig {
             ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         let batch = try mapping.optional("batch")?.int(in: 1...4096) ?? 16
         let concurrency = try mapping.optional("concurrency")?.int(in: 1...4096) ?? 8
-        var activations = ActivationPrecision.int8
-        if let node = mapping.optional("activations") {
-            let text = try node.string()
-            guard let parsed = ActivationPrecision(rawValue: text) else {
-                throw node.error("unknown activations \"\(text)\" (expected int8 or float)")
-            }
-            activations = parsed
-        }
-        var kvCache = KVCachePrecision.float16
-        if let node = mapping.optional("kv_cache") {
-            let text = try node.string()
-            guard let parsed = KVCachePrecision(rawValue: text) else {
-                throw node.error("unknown kv_cache \"\(text)\" (expected f16 or f32)")
-            }
-            kvCache = parsed
-        }
+        let activations = try mapping.optional("activations")?.choice("activations", of: ActivationPrecision.self)
+            ?? .int8
+        let kvCache = try mapping.optional("kv_cache")?.choice("kv_cache", of: KVCachePrecision.self) ?? .float16
         try mapping.finish()
         return ModelConfig(path: path, endpoint: endpoint, remoteModel: remoteModel,
                            apiKeyEnvironment: keyEnvironment, threads: threads, batch: batch,

@@ -65,6 +65,8 @@ final class PipelineConfigTests: XCTestCase {
 
     /// The runtime's precision keys: parsed, rejected by name, and part of the run's identity (they change the text).
     func testRuntimePrecisionKeys() throws {
+        assertUsageError(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, activations: fp8 }"), line: 3,
+                         contains: "unknown activations \"fp8\" (expected float or int8)")
         let exact = try parse(valid.replacingOccurrences(of: "batch: 4 }",
                                                          with: "batch: 4, kv_cache: f32, activations: float }"))
         XCTAssertEqual(exact.model.kvCache, .float32)
@@ -75,7 +77,7 @@ final class PipelineConfigTests: XCTestCase {
         let f16 = try parse(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, kv_cache: f16 }"))
         XCTAssertEqual(try f16.hash(modelIdentity: "m@1"), base, "f16 is the default")
         assertUsageError(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, kv_cache: q8 }"), line: 3,
-                         contains: "unknown kv_cache \"q8\" (expected f16 or f32)")
+                         contains: "unknown kv_cache \"q8\" (expected f32 or f16)")
     }
 
     func testUnknownKeyNamesItsLine() {
