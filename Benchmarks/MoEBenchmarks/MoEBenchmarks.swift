@@ -3,9 +3,10 @@
 //
 // Kernels: one 1024-column × 4096-row weight matrix per type, multiplied with 1 token (matrix-vector, the decode
 // case) and 64 tokens (matrix-matrix, the prefill case), single-threaded, on the CPU's best kernel level.
-// Engine: decode of a small synthetic hunyuan-moe model built in memory, single sequence, 2 threads.
+// Engine: decode of a small synthetic hunyuan-moe model built in memory, one sequence and 16 at once, 2 threads.
 
 import Benchmark
+import Foundation
 import MoE
 import MoEKernels
 
@@ -102,6 +103,51 @@ let benchmarks: @Sendable () -> Void = {
             holder.fixture = nil
         }
     }
+    batchedEngineBenchmark()
+}
+
+/// Batched decode: `EngineFixture.batch` concurrent requests on one engine (continuous batching, experts grouped by
+/// token), reported as all new tokens over the wall time (prefill included).
+func batchedEngineBenchmark() {
+    let holder = EngineHolder()
+    Benchmark(
+        "engine batch synthetic-q8_0 sequences=\(EngineFixture.batch) prompt=16 new=32 threads=2 activations=int8",
+        configuration: .init(
+            metrics: [.wallClock, .throughput, EngineMetrics.aggregateTokensPerSecond],
+            timeUnits: .milliseconds,
+            warmupIterations: 1,
+            maxDuration: .seconds(4),
+            maxIterations: 30,
+            thresholds: thresholds([.wallClock, .throughput, EngineMetrics.aggregateTokensPerSecond])
+        )
+    ) { benchmark in
+        guard let fixture = holder.fixture else { return benchmark.error("engine fixture missing") }
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let tokens = try await withThrowingTaskGroup(of: Int.self) { group in
+                for prompt in fixture.prompts {
+                    group.addTask {
+                        try await fixture.engine.generate(prompt: prompt,
+                                                          parameters: .greedy(maxTokens: EngineFixture.newTokens))
+                            .tokens.count
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            benchmark.stopMeasurement()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if seconds > 0 {
+                benchmark.measurement(EngineMetrics.aggregateTokensPerSecond, Int((Double(tokens) / seconds).rounded()))
+            }
+        } catch {
+            benchmark.error("generate failed: \(error)")
+        }
+    } setup: {
+        holder.fixture = try await EngineFixture(activations: .int8, sequences: EngineFixture.batch)
+    } teardown: {
+        holder.fixture?.engine.shutdown()
+        holder.fixture = nil
+    }
 }
 
 /// What `swift package benchmark baseline check` calls a regression: the median or p75 more than 10 % worse than the
@@ -116,6 +162,8 @@ enum EngineMetrics {
                                                               useScalingFactor: false)
     static let prefillTokensPerSecond = BenchmarkMetric.custom("prefill tokens/s", polarity: .prefersLarger,
                                                                useScalingFactor: false)
+    static let aggregateTokensPerSecond = BenchmarkMetric.custom("aggregate tokens/s", polarity: .prefersLarger,
+                                                                 useScalingFactor: false)
 }
 
 // MARK: - Fixtures
@@ -225,10 +273,14 @@ final class MatmulFixture: @unchecked Sendable {
 final class EngineFixture: @unchecked Sendable {
     static let promptTokens = 16
     static let newTokens = 32
+    /// Sequences of the batched benchmark.
+    static let batch = 16
 
     let file: GGUFFile
     let engine: InferenceEngine
-    let prompt: [Int32]
+    /// One prompt per sequence (`prompt` is the first).
+    let prompts: [[Int32]]
+    var prompt: [Int32] { prompts[0] }
 
     static var spec: SyntheticModelSpec {
         var spec = SyntheticModelSpec()
@@ -248,16 +300,18 @@ final class EngineFixture: @unchecked Sendable {
         return spec
     }
 
-    init(activations: ActivationPrecision) async throws {
+    init(activations: ActivationPrecision, sequences: Int = 1) async throws {
         file = try GGUFFile(bytes: Self.spec.build())
         file.prefault()
         let model = try ModelRegistry.load(file)
-        engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: 64, maxSequences: 1,
-                                 activations: activations)
+        engine = InferenceEngine(model: model, threads: 2, maxBatchTokens: max(64, sequences * Self.promptTokens),
+                                 maxSequences: sequences, activations: activations)
         var random = Random(seed: 0x5EED)
         // Ordinary tokens only (the last two ids are BOS and EOS).
-        prompt = (0..<Self.promptTokens).map { _ in
-            Int32(truncatingIfNeeded: random.next() % UInt64(model.vocabularySize - 2))
+        prompts = (0..<sequences).map { _ in
+            (0..<Self.promptTokens).map { _ in
+                Int32(truncatingIfNeeded: random.next() % UInt64(model.vocabularySize - 2))
+            }
         }
         // Warm-up: starts the worker pool and touches the scratch buffers.
         _ = try await engine.generate(prompt: prompt, parameters: .greedy(maxTokens: 2))
