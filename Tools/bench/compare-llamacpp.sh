@@ -8,7 +8,8 @@
 # weights), and measures on each file and on the bundled model, ROUNDS times (default 2), alternating engines:
 #   llama.cpp: llama-bench -t 2 -p 512 -n 128 (pp512, tg128) and llama-batched-bench -t 2 -npp 64 -ntg 32 -npl 16
 #   refinery:  refinery bench model --prompt 512 --generate 128 --batch 16 --json (int8 activations; also float)
-# and prints one JSON line per measurement to OUT_DIR/results.jsonl plus a summary table (best round per engine).
+# and prints one JSON line per measurement to OUT_DIR/results.jsonl plus a summary table (best round per engine) and
+# the per-round ratios with their median.
 # llama.cpp is never part of this repository: build it yourself (CPU, Release, GGML_NATIVE=ON), e.g. from the
 # ngxson/llama.cpp repository at tag b10573 (`cmake -B build -DLLAMA_BUILD_TOOLS=ON && cmake --build build
 # --target llama-bench llama-batched-bench`).
@@ -80,4 +81,19 @@ for m in models:
         v = [best.get((m, meas, e), 0) for e in engines]
         ratio = lambda x: f"{x / v[0]:.2f}x" if v[0] else "-"
         print(f"{m:32} {meas:8} " + " ".join(f"{x:15.1f}" for x in v) + f"   {ratio(v[1]):>10}  {ratio(v[2]):>10}")
+# The machine drifts between rounds: the ratio of the two engines within each round, and its median, say more than
+# the ratio of the best rounds.
+per_round = {}
+for r in rows:
+    per_round.setdefault((r["model"], r["measure"], r["round"]), {})[r["engine"]] = r["tokens_per_second"]
+print()
+print(f"{'model':32} {'measure':8}   int8/llama per round (same round)              median")
+for m in models:
+    for meas in ["prompt", "decode", "batch16"]:
+        ratios = [d["refinery-int8"] / d["llama.cpp"] for (mm, me, _), d in sorted(per_round.items())
+                  if mm == m and me == meas and d.get("llama.cpp") and d.get("refinery-int8")]
+        if ratios:
+            ordered = sorted(ratios)
+            median = (ordered[len(ordered) // 2] + ordered[(len(ordered) - 1) // 2]) / 2
+            print(f"{m:32} {meas:8}   " + " ".join(f"{x:.2f}" for x in ratios).ljust(44) + f" {median:.2f}x")
 PY
