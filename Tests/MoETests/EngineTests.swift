@@ -64,9 +64,8 @@ final class EngineTests: XCTestCase {
         }
     }
 
-    /// Steps of more than `wholeExpertMaxRows` tokens run the experts product by product, smaller ones with enough
-    /// busy experts per thread whole, one task per expert: the same sequences give the same bits either way (the
-    /// tiny model's 4 experts + shared are enough tasks for one thread only, so the separate steps run on one).
+    /// Steps of more than `wholeExpertMaxRows` tokens run the experts product by product, smaller ones whole, one
+    /// task per expert: the same sequences give the same bits either way (and whatever the thread count).
     func testWholeExpertAndPerProductStepsAgree() throws {
         for type in [GGMLType.q8_0, .q4_K] {
             let model = try Self.quantizedModel(type)

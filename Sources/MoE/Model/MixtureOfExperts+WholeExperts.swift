@@ -10,10 +10,9 @@ extension MixtureOfExpertsBlock {
     /// by rows for balance instead.
     static let wholeExpertMaxRows = 64
 
-    /// Whole-expert tasks per thread below which the experts run product by product instead: a single decoded token
-    /// touches only top-k + 1 experts, too few tasks to keep every thread busy (bench Q4_K, one sequence, 8
-    /// interleaved runs: 367 tok/s whole, 376 by product, within the noise).
-    static let wholeExpertTasksPerThread = 4
+    // A single decoded token has only top-k + 1 whole-expert tasks, which balance poorly on 2 threads, yet it still
+    // decodes faster this way than product by product (bench Q4_K, one sequence, 12 interleaved runs: 451 vs 424
+    // tok/s): one pool run per layer instead of two outweighs the imbalance.
 
     /// Whether every expert product here takes the integer-activation kernels.
     func fusable(_ w: MoEWeights, _ precision: ActivationPrecision) -> Bool {

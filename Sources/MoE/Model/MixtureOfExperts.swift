@@ -102,9 +102,7 @@ struct MixtureOfExpertsBlock {
         let down = context.buffer(Scratch.down.rawValue, rows * k * d)
         let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * d)
         let hasShared = w.sharedGate != nil && sharedLength > 0
-        let busyExperts = counts.filter { $0 > 0 }.count + (hasShared ? 1 : 0)
-        if rows <= Self.wholeExpertMaxRows && busyExperts >= Self.wholeExpertTasksPerThread * context.pool.threads
-            && fusable(w, context.activations) {
+        if rows <= Self.wholeExpertMaxRows && fusable(w, context.activations) {
             expertsWhole(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
                          context: context)
         } else {
