@@ -32,9 +32,7 @@ INL __m512 load16(const uint8_t *row, int64_t j, const int eb) {
 
 INL void prefetch_row(const void *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
                       int64_t n_pos, const int eb) {
-    if (p >= n_pos) return;
-    const char *a = (const char *)(const void *)position_row(pages, page_size, offset, hd, p, eb);
-    for (int64_t o = 0; o < hd * eb; o += 64) _mm_prefetch(a + o, _MM_HINT_T0);
+    if (p < n_pos) mk_prefetch_bytes(position_row(pages, page_size, offset, hd, p, eb), (size_t)(hd * eb));
 }
 
 /// Scores of heads h0 .. h0 + HN - 1 against key k (nv vectors), times inv * scale.

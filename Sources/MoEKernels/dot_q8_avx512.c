@@ -407,10 +407,7 @@ INL void rows_loop(void (*nt_fn)(const uint8_t *, const uint8_t *const *, int64_
                    int64_t ldy, const int NT, const int ahead) {
     float out[MK_MAX_NT];
     for (int64_t r = 0; r < nr; r++) {
-        if (ahead > 0 && r + ahead < nr) {
-            const uint8_t *next = base + (size_t)(r + ahead) * row_bytes;
-            for (size_t o = 0; o < row_bytes; o += 64) _mm_prefetch((const char *)(next + o), _MM_HINT_T0);
-        }
+        if (ahead > 0 && r + ahead < nr) mk_prefetch_bytes(base + (size_t)(r + ahead) * row_bytes, row_bytes);
         nt_fn(base + (size_t)r * row_bytes, xs, k, out, NT);
         for (int t = 0; t < NT; t++) y[t * ldy + r] = out[t];
     }

@@ -3,9 +3,31 @@
 #define MOE_KERNELS_INTERNAL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "MoEKernels.h"
+
+/// A per-thread buffer that grows and never shrinks, 64-byte aligned (declare it `static _Thread_local`).
+typedef struct {
+    uint8_t *p;
+    size_t capacity;
+} mk_scratch;
+
+/// At least `bytes` of `s`, contents unspecified; NULL when out of memory.
+static inline void *mk_scratch_reserve(mk_scratch *s, size_t bytes) {
+    if (bytes > s->capacity) {
+        free(s->p);
+        s->p = (uint8_t *)aligned_alloc(64, ((bytes + 63) / 64) * 64);
+        s->capacity = s->p ? bytes : 0;
+    }
+    return s->p;
+}
+
+/// Asks for the `bytes` at `p` to be brought into L1 (reads about to come).
+static inline void mk_prefetch_bytes(const void *p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((const char *)p + o, 0, 3);
+}
 
 /// Most tokens processed together against one weight row (the weight block is decoded once for all of them):
 /// 8 at AVX-512 (16 accumulators of 32 registers), 4 elsewhere.

@@ -121,18 +121,8 @@ static int64_t rows_per_tile(size_t row_bytes) {
     return r;
 }
 
-/// Per-thread scratch for packed token groups (grows, never shrinks; at most MK_MAX_NT padded rows).
-static _Thread_local float *group_scratch = NULL;
-static _Thread_local size_t group_capacity = 0;
-
-static float *scratch_for(size_t floats) {
-    if (floats > group_capacity) {
-        free(group_scratch);
-        group_scratch = (float *)aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
-        group_capacity = group_scratch ? floats : 0;
-    }
-    return group_scratch;
-}
+/// Per-thread scratch for packed token groups (at most MK_MAX_NT padded rows).
+static _Thread_local mk_scratch group_scratch;
 
 int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int64_t k, int64_t row_begin,
                        int64_t row_end, const float *x, int64_t ldx, int64_t n_tokens, float *y, int64_t ldy) {
@@ -145,7 +135,8 @@ int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int
     // Token groups are copied to a packed buffer whose row stride is not a multiple of 4 KiB: with power-of-two
     // strides (hidden size 1024, ...) the group's rows all fall in the same L1 sets and thrash (8x slower for F32).
     const int64_t packed_stride = ((k + 15) / 16) * 16 + 16;
-    float *packed = n_tokens > 1 ? scratch_for((size_t)(max_nt * packed_stride)) : NULL;
+    float *packed = n_tokens > 1 ? mk_scratch_reserve(&group_scratch, (size_t)(max_nt * packed_stride) * sizeof(float))
+                                 : NULL;
     for (int64_t r0 = row_begin; r0 < row_end; r0 += tile) {
         const int64_t r1 = r0 + tile < row_end ? r0 + tile : row_end;
         for (int64_t t0 = 0; t0 < n_tokens; t0 += max_nt) {

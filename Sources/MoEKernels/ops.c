@@ -2,7 +2,6 @@
 #include "internal.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n) {
     if (level >= MK_LEVEL_AVX512) return mk_dot_f32_avx512(a, b, n);
@@ -57,9 +56,8 @@ void mk_rope_neox(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, in
     }
 }
 
-/// Per-thread scratch for one cached row widened to floats (grows, never shrinks).
-static _Thread_local float *row_scratch = NULL;
-static _Thread_local int64_t row_capacity = 0;
+/// Per-thread scratch for one cached row widened to floats.
+static _Thread_local mk_scratch row_scratch;
 
 /// Row p of the cache as floats: the row itself for F32, else widened into `tmp`.
 static const float *cached_row(int kv_type, const void *const *pages, int64_t page_size, int64_t offset, int64_t hd,
@@ -82,14 +80,8 @@ int mk_attention(int level, int kv_type, const float *q, int64_t g, int64_t head
         return 0;
     }
     float *tmp = NULL;
-    if (kv_type == MK_TYPE_F16) {
-        if (head_dim > row_capacity) {
-            free(row_scratch);
-            row_scratch = (float *)malloc((size_t)head_dim * sizeof(float));
-            row_capacity = row_scratch ? head_dim : 0;
-            if (!row_scratch) return -1;
-        }
-        tmp = row_scratch;
+    if (kv_type == MK_TYPE_F16 && !(tmp = mk_scratch_reserve(&row_scratch, (size_t)head_dim * sizeof(float)))) {
+        return -1;
     }
     for (int64_t p = 0; p < n_pos; p++) {
         const float *k = cached_row(kv_type, pages, page_size, k_offset, head_dim, p, tmp);

@@ -268,21 +268,7 @@ static int64_t rows_per_tile(size_t row_bytes) {
 #define DECODE_TILE_BYTES (48 * 1024)
 #define DECODE_PREFETCH_ROWS 4
 
-typedef struct {
-    uint8_t *p;
-    size_t capacity;
-} scratch;
-
-static _Thread_local scratch pack_scratch, decode_scratch;
-
-static uint8_t *scratch_for(scratch *s, size_t bytes) {
-    if (bytes > s->capacity) {
-        free(s->p);
-        s->p = (uint8_t *)aligned_alloc(64, ((bytes + 63) / 64) * 64);
-        s->capacity = s->p ? bytes : 0;
-    }
-    return s->p;
-}
+static _Thread_local mk_scratch pack_scratch, decode_scratch;
 
 #define TOKEN_ROW(t) (token_rows ? (int64_t)token_rows[t] : (t))
 
@@ -324,7 +310,7 @@ static int matmul_q8(int level, int type, const void *w, size_t row_bytes, int64
         chunk = (int64_t)((blocked ? GEMM_CHUNK_BYTES : PACK_CHUNK_BYTES) / token_bytes) / max_nt * max_nt;
         if (chunk < max_nt) chunk = max_nt;
         if (chunk > n_tokens) chunk = n_tokens;
-        packed = scratch_for(&pack_scratch, (size_t)chunk * token_bytes + 64);
+        packed = mk_scratch_reserve(&pack_scratch, (size_t)chunk * token_bytes + 64);
         if (!packed) return -1;
     }
     const size_t decoded_row = blocked ? (size_t)ng * (size_t)mk_q8_decoded_group_bytes(type) : 0;
@@ -334,7 +320,7 @@ static int matmul_q8(int level, int type, const void *w, size_t row_bytes, int64
         decode_tile = (int64_t)(DECODE_TILE_BYTES / decoded_row);
         if (decode_tile < 4) decode_tile = 4;
         if (decode_tile > row_end - row_begin) decode_tile = row_end - row_begin;
-        decoded = scratch_for(&decode_scratch, (size_t)decode_tile * decoded_row);
+        decoded = mk_scratch_reserve(&decode_scratch, (size_t)decode_tile * decoded_row);
         if (!decoded) return -1;
     }
     const uint8_t *base = (const uint8_t *)w;
@@ -349,8 +335,7 @@ static int matmul_q8(int level, int type, const void *w, size_t row_bytes, int64
                 const int64_t r1 = r0 + decode_tile < row_end ? r0 + decode_tile : row_end;
                 for (int64_t r = r0; r < r1; r++) {
                     if (r + DECODE_PREFETCH_ROWS < row_end) {
-                        const uint8_t *ahead = base + (size_t)(r + DECODE_PREFETCH_ROWS) * row_bytes;
-                        for (size_t o = 0; o < row_bytes; o += 64) __builtin_prefetch(ahead + o, 0, 3);
+                        mk_prefetch_bytes(base + (size_t)(r + DECODE_PREFETCH_ROWS) * row_bytes, row_bytes);
                     }
                     mk_q8_decode_avx512(type, base + (size_t)r * row_bytes, k,
                                         decoded + (size_t)(r - r0) * decoded_row);
