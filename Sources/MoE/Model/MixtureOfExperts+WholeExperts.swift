@@ -43,9 +43,6 @@ extension MixtureOfExpertsBlock {
         let quantizedHidden = UnsafeMutableRawPointer(
             context.buffer(Scratch.quantizedHidden.rawValue, (hiddenBlocks + sharedBlocks) * blockFloats)
         ).bindMemory(to: mk_block_q8.self, capacity: hiddenBlocks + sharedBlocks)
-        let tokenRows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
-        defer { tokenRows.deallocate() }
-        tokenRows.initialize(from: routing.tokenOfSlot, count: rows * k)
 
         var order = (0..<experts).filter { routing.counts[$0] > 0 }.sorted { routing.counts[$0] > routing.counts[$1] }
         let hasShared = w.sharedGate != nil && sharedLength > 0
@@ -60,7 +57,7 @@ extension MixtureOfExpertsBlock {
             }
             let slot = routing.offsets[e]
             Kernels.expert(gate: w.gate.expert(e, of: experts), up: w.up.expert(e, of: experts),
-                           down: w.down.expert(e, of: experts), input: blocks, inputRows: tokenRows + slot,
+                           down: w.down.expert(e, of: experts), input: blocks, inputRows: routing.tokenOfSlot + slot,
                            tokens: routing.counts[e], hidden: hidden + slot * ff, upScratch: upScratch + slot * ff,
                            quantizedHidden: quantizedHidden + slot * ff / 32, output: down + slot * d)
         }

@@ -88,17 +88,18 @@ struct MixtureOfExpertsBlock {
         for e in 0..<experts { offsets[e + 1] = offsets[e] + counts[e] }
         var fill = offsets
         var assignment = [Int](repeating: 0, count: rows * k)
-        var tokenOfSlot = [Int32](repeating: 0, count: rows * k)
+        let tokenOfSlot = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
+        defer { tokenOfSlot.deallocate() }
         for r in 0..<rows {
             for j in 0..<k {
                 let e = chosen[r * k + j]
                 let slot = fill[e]
                 fill[e] += 1
                 assignment[r * k + j] = slot
-                tokenOfSlot[slot] = Int32(r)
+                (tokenOfSlot + slot).initialize(to: Int32(r))
             }
         }
-        let routing = Routing(counts: counts, offsets: offsets, tokenOfSlot: tokenOfSlot)
+        let routing = Routing(counts: counts, offsets: offsets, tokenOfSlot: UnsafePointer(tokenOfSlot))
         let down = context.buffer(Scratch.down.rawValue, rows * k * d)
         let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * d)
         let hasShared = w.sharedGate != nil && sharedLength > 0
@@ -131,17 +132,18 @@ struct MixtureOfExpertsBlock {
         }
     }
 
-    /// Routed expert e's tokens: `counts[e]` slots from `offsets[e]`, slot s holding token `tokenOfSlot[s]`.
+    /// Routed expert e's tokens: `counts[e]` slots from `offsets[e]`, slot s holding token `tokenOfSlot[s]` (valid
+    /// during `apply`; the kernels read an expert's tokens from `tokenOfSlot + offsets[e]`).
     struct Routing {
         var counts: [Int]
         var offsets: [Int]
-        var tokenOfSlot: [Int32]
+        var tokenOfSlot: UnsafePointer<Int32>
     }
 
     /// The experts as separate products over the pool: gate and up of every expert, SiLU, then every down.
     func expertsByProduct(_ w: MoEWeights, normed: UnsafeMutablePointer<Float>, rows: Int, routing: Routing,
-                                  down: UnsafeMutablePointer<Float>, sharedDown: UnsafeMutablePointer<Float>,
-                                  context: ForwardContext) {
+                          down: UnsafeMutablePointer<Float>, sharedDown: UnsafeMutablePointer<Float>,
+                          context: ForwardContext) {
         let d = embedding, k = expertsUsed, ff = expertLength
         let inPlace = Kernels.usesInt8(w.gate, context.activations) && Kernels.usesInt8(w.up, context.activations)
         var gathered = normed
@@ -157,9 +159,6 @@ struct MixtureOfExpertsBlock {
         let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
         let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
         var jobs: [Kernels.MatmulJob] = []
-        let tokenRows = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, rows * k))
-        defer { tokenRows.deallocate() }
-        tokenRows.initialize(from: routing.tokenOfSlot, count: rows * k)
         func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
             let slot = routing.offsets[e]
             var job = Kernels.MatmulJob(weight: weight.expert(e, of: experts), input: gathered + slot * d,
@@ -167,7 +166,7 @@ struct MixtureOfExpertsBlock {
                                         outputStride: ff)
             if inPlace {
                 job.input = UnsafePointer(normed)
-                job.inputRows = UnsafePointer(tokenRows + slot)
+                job.inputRows = routing.tokenOfSlot + slot
                 job.inputRowCount = rows
             }
             return job

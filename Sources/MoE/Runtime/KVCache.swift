@@ -30,8 +30,8 @@ public enum KVCachePrecision: String, Sendable, Hashable, Codable, CaseIterable 
 
     public var elementBytes: Int { self == .float32 ? 4 : 2 }
 
-    /// The kernels' element type (MK_TYPE_F32 / MK_TYPE_F16).
-    var kernelType: Int32 { self == .float32 ? 0 : 1 }
+    /// The kernels' element type (the GGML type ids they use for F32 / F16).
+    var kernelType: Int32 { Int32((self == .float32 ? GGMLType.f32 : GGMLType.f16).rawValue) }
 }
 
 public enum KVCacheError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -161,13 +161,20 @@ public final class KVCache {
         ((group * 2 + (value ? 1 : 0)) * layout.kvHeads + head) * pageSize * layout.headDim
     }
 
+    /// Where the K (or V) vector of `head` in `group` at `position` of `slot` starts (nil when not reserved).
+    private func address(slot: Int, group: Int, value: Bool, head: Int, position: Int) -> UnsafeMutableRawPointer? {
+        guard let state = sequences[slot], position / pageSize < state.pages.count else { return nil }
+        let element = blockOffset(group: group, value: value, head: head) + (position % pageSize) * layout.headDim
+        return state.pages[position / pageSize] + element * precision.elementBytes
+    }
+
     /// Stores the `headDim` floats at `source` as the K (or V) vector of `head` in `group` at `position` of `slot`,
     /// rounded to the cache's precision. False when the position is not reserved.
     @discardableResult
     func store(_ source: UnsafePointer<Float>, slot: Int, group: Int, value: Bool, head: Int, position: Int) -> Bool {
-        guard let state = sequences[slot], position / pageSize < state.pages.count else { return false }
-        let element = blockOffset(group: group, value: value, head: head) + (position % pageSize) * layout.headDim
-        let destination = state.pages[position / pageSize] + element * precision.elementBytes
+        guard let destination = address(slot: slot, group: group, value: value, head: head, position: position) else {
+            return false
+        }
         switch precision {
         case .float32:
             destination.assumingMemoryBound(to: Float.self).update(from: source, count: layout.headDim)
@@ -179,9 +186,9 @@ public final class KVCache {
 
     /// The K (or V) vector of `head` in `group` at `position` of `slot` as floats (nil when not reserved).
     func load(slot: Int, group: Int, value: Bool, head: Int, position: Int) -> [Float]? {
-        guard let state = sequences[slot], position / pageSize < state.pages.count else { return nil }
-        let element = blockOffset(group: group, value: value, head: head) + (position % pageSize) * layout.headDim
-        let source = UnsafeRawPointer(state.pages[position / pageSize] + element * precision.elementBytes)
+        guard let source = address(slot: slot, group: group, value: value, head: head, position: position) else {
+            return nil
+        }
         switch precision {
         case .float32:
             return Array(UnsafeBufferPointer(start: source.assumingMemoryBound(to: Float.self), count: layout.headDim))
