@@ -50,7 +50,7 @@ struct BenchModelCommand: AsyncParsableCommand {
     var copyMegabytes = 256
 
     @Option(name: .long, help: "Activations against quantised weights: int8 (fast path) or float (exact path).")
-    var activations = "int8"
+    var activations = ActivationPrecision.int8
 
     @Option(name: .customLong("kv-cache"), help: "KV cache elements: f16 (halves its memory and reads) or f32 (exact).")
     var kvCache = KVCachePrecision.float16
@@ -80,10 +80,7 @@ struct BenchModelCommand: AsyncParsableCommand {
             options.threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             options.seed = seed
             options.copyBufferBytes = copyMegabytes << 20
-            guard let precision = ActivationPrecision(rawValue: activations) else {
-                throw RefineryError.usage("unknown --activations \"\(activations)\" (expected int8 or float)")
-            }
-            options.activations = precision
+            options.activations = activations
             options.kvCache = kvCache
             let report: ModelBenchmarkReport
             do {

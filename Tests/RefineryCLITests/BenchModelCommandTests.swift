@@ -94,8 +94,11 @@ final class BenchModelCommandTests: XCTestCase {
         let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
         let output = try bench([model, "--batch", "0"])
         XCTAssertEqual(output.status, 1, output.stderr)
-        let kv = try bench([model, "--kv-cache", "f8"])
-        XCTAssertNotEqual(kv.status, 0, kv.stderr)
+        for (flag, value) in [("--kv-cache", "f8"), ("--activations", "fp8")] {
+            let bad = try bench([model, flag, value])
+            XCTAssertEqual(bad.status, 1, bad.stderr)
+            XCTAssertTrue(bad.stderr.contains(flag), bad.stderr)
+        }
         let steps = try bench([model, "--step-tokens", "0"])
         XCTAssertEqual(steps.status, 1, steps.stderr)
         XCTAssertTrue(steps.stderr.contains("--step-tokens"), steps.stderr)
