@@ -178,3 +178,18 @@ void mk_pool_run(mk_pool *pool, int64_t n_tasks, mk_task_fn fn, void *ctx) {
     atomic_store(&pool->claim, ((gen & 0xffffffffu) << 32) | 0xffffffffu);
     pthread_mutex_unlock(&pool->run_mutex);
 }
+
+void mk_signal_add(int32_t *counter) {
+    atomic_fetch_add_explicit((_Atomic int32_t *)counter, 1, memory_order_release);
+}
+
+void mk_signal_wait(const int32_t *counter, int32_t target) {
+    int spins = 0;
+    while (atomic_load_explicit((_Atomic int32_t *)counter, memory_order_acquire) < target) {
+        if (++spins < SPIN_LIMIT) {
+            CPU_RELAX();
+        } else {
+            sched_yield();
+        }
+    }
+}

@@ -64,32 +64,54 @@ final class EngineTests: XCTestCase {
         }
     }
 
-    /// Steps of more than `wholeExpertMaxRows` tokens run the experts product by product, smaller ones whole, one
-    /// task per expert: the same sequences give the same bits either way (and whatever the thread count).
+    /// Steps of more than `wholeExpertMaxRows` tokens run the experts product by product, smaller ones whole (one
+    /// task per expert, or two half tasks each when there are few experts for the threads): the same sequences give
+    /// the same bits every way (and whatever the thread count).
     func testWholeExpertAndPerProductStepsAgree() throws {
-        for type in [GGMLType.q8_0, .q4_K] {
-            let model = try Self.quantizedModel(type)
+        var q8 = TinyModelConfig()
+        q8.weightType = .q8_0
+        (q8.expertLength, q8.sharedLength) = (64, 64)
+        for (type, model) in [("q8_0", try q8.load()), ("q4_K", try Self.quantizedModel(.q4_K))] {
             let prompts: [[Int32]] = [(0..<40).map { Int32(($0 * 5 + 1) % 60) },
                                       (0..<40).map { Int32(($0 * 3 + 7) % 60) }]
             XCTAssertGreaterThan(prompts.joined().count, MixtureOfExpertsBlock.wholeExpertMaxRows)
-            func logits(together: Bool) throws -> [UInt32] {
+            let hp = model.hyperparameters
+            XCTAssertEqual(MixtureOfExpertsBlock.expertParts(
+                experts: hp.expertUsedCount + 1, threads: 2,
+                hiddenLengths: [hp.expertFeedForwardLength, hp.sharedFeedForwardLength]), 2, "split path not covered")
+            enum Mode: CaseIterable { case together, separate, separateTwoThreads, tokenByToken }
+            func logits(_ mode: Mode) throws -> [UInt32] {
                 let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength,
                                     precision: .float16)
-                let context = ForwardContext(threads: together ? 2 : 1, activations: .int8)
+                let context = ForwardContext(threads: mode == .separate ? 1 : 2, activations: .int8)
                 let entries = prompts.map { ForwardBatch.Entry(slot: cache.newSequence(), tokens: $0,
                                                                logitIndices: Array($0.indices)) }
-                if together {
+                switch mode {
+                case .together:
                     return try model.forward(ForwardBatch(entries: entries), cache: cache, context: context)
                         .logits.map(\.bitPattern)
-                }
-                return try entries.flatMap { entry in
-                    try model.forward(ForwardBatch(entries: [entry]), cache: cache, context: context).logits
-                        .map(\.bitPattern)
+                case .separate, .separateTwoThreads:
+                    return try entries.flatMap { entry in
+                        try model.forward(ForwardBatch(entries: [entry]), cache: cache, context: context).logits
+                            .map(\.bitPattern)
+                    }
+                case .tokenByToken:
+                    return try entries.flatMap { entry in
+                        try entry.tokens.flatMap { token in
+                            try model.forward(ForwardBatch(entries: [.init(slot: entry.slot, tokens: [token],
+                                                                           logitIndices: [0])]),
+                                              cache: cache, context: context).logits.map(\.bitPattern)
+                        }
+                    }
                 }
             }
-            let together = try logits(together: true), separate = try logits(together: false)
-            XCTAssertEqual(together.count, separate.count)
-            XCTAssertEqual(zip(together, separate).filter { $0 != $1 }.count, 0, "\(type): logits differ")
+            let reference = try logits(.together)
+            for mode in Mode.allCases.dropFirst() {
+                let other = try logits(mode)
+                XCTAssertEqual(reference.count, other.count)
+                XCTAssertEqual(zip(reference, other).filter { $0 != $1 }.count, 0,
+                               "\(type) \(mode): logits differ")
+            }
         }
     }
 

@@ -93,15 +93,38 @@ enum Kernels {
                        inputRows: UnsafePointer<Int32>?, tokens: Int, hidden: UnsafeMutablePointer<Float>,
                        upScratch: UnsafeMutablePointer<Float>, quantizedHidden: UnsafeMutablePointer<mk_block_q8>,
                        output: UnsafeMutablePointer<Float>) {
-        let ff = gate.rows, d = gate.columns
-        _ = mk_matmul_q8_rows(Int32(gate.type.rawValue), gate.base, gate.rowBytes, Int64(d), 0, Int64(ff), input,
-                              Int64(d / 32), inputRows, Int64(tokens), hidden, Int64(ff))
-        _ = mk_matmul_q8_rows(Int32(up.type.rawValue), up.base, up.rowBytes, Int64(d), 0, Int64(ff), input,
-                              Int64(d / 32), inputRows, Int64(tokens), upScratch, Int64(ff))
-        mk_silu_mul(hidden, upScratch, Int64(tokens * ff), hidden)
-        for t in 0..<tokens { mk_quantize_q8(hidden + t * ff, Int64(ff), quantizedHidden + t * (ff / 32)) }
-        _ = mk_matmul_q8(Int32(down.type.rawValue), down.base, down.rowBytes, Int64(ff), 0, Int64(down.rows),
-                         quantizedHidden, Int64(ff / 32), Int64(tokens), output, Int64(down.rows))
+        expertHidden(gate: gate, up: up, rows: 0..<gate.rows, input: input, inputRows: inputRows, tokens: tokens,
+                     hidden: hidden, upScratch: upScratch, quantizedHidden: quantizedHidden)
+        expertOutput(down: down, rows: 0..<down.rows, quantizedHidden: quantizedHidden, tokens: tokens,
+                     output: output)
+    }
+
+    /// The first half of `expert` for hidden units `rows` (a range of whole 32-value blocks): their gate and up
+    /// products, SiLU(gate) * up and its quantised blocks. Each unit's value does not depend on the range.
+    static func expertHidden(gate: WeightMatrix, up: WeightMatrix, rows: Range<Int>, input: UnsafePointer<mk_block_q8>,
+                             inputRows: UnsafePointer<Int32>?, tokens: Int, hidden: UnsafeMutablePointer<Float>,
+                             upScratch: UnsafeMutablePointer<Float>,
+                             quantizedHidden: UnsafeMutablePointer<mk_block_q8>) {
+        let ff = gate.rows, d = gate.columns, begin = rows.lowerBound, count = rows.count
+        _ = mk_matmul_q8_rows(Int32(gate.type.rawValue), gate.base, gate.rowBytes, Int64(d), Int64(begin),
+                              Int64(rows.upperBound), input, Int64(d / 32), inputRows, Int64(tokens), hidden, Int64(ff))
+        _ = mk_matmul_q8_rows(Int32(up.type.rawValue), up.base, up.rowBytes, Int64(d), Int64(begin),
+                              Int64(rows.upperBound), input, Int64(d / 32), inputRows, Int64(tokens), upScratch,
+                              Int64(ff))
+        for t in 0..<tokens {
+            let row = hidden + t * ff + begin
+            mk_silu_mul(row, upScratch + t * ff + begin, Int64(count), row)
+            mk_quantize_q8(row, Int64(count), quantizedHidden + (t * ff + begin) / 32)
+        }
+    }
+
+    /// The second half of `expert`: rows `rows` of the down product of the quantised hidden units.
+    static func expertOutput(down: WeightMatrix, rows: Range<Int>, quantizedHidden: UnsafePointer<mk_block_q8>,
+                             tokens: Int, output: UnsafeMutablePointer<Float>) {
+        let ff = down.columns
+        _ = mk_matmul_q8(Int32(down.type.rawValue), down.base, down.rowBytes, Int64(ff), Int64(rows.lowerBound),
+                         Int64(rows.upperBound), quantizedHidden, Int64(ff / 32), Int64(tokens), output,
+                         Int64(down.rows))
     }
 
     /// Weight bytes per task below which a job of few tokens is not split further: every task costs a fixed setup

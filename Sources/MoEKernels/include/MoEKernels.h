@@ -152,6 +152,10 @@ int32_t mk_pool_threads(const mk_pool *pool);
 /// Runs fn(ctx, task, thread) for task in [0, n_tasks) across the pool and returns when all are done.
 /// Calls are serialised; `thread` is in [0, n_threads).
 void mk_pool_run(mk_pool *pool, int64_t n_tasks, mk_task_fn fn, void *ctx);
+/// Tasks are claimed in index order, so a task may wait for an earlier task of the same run (which is already
+/// running or done): the earlier one adds to a counter when done (release), the later one waits for it (acquire).
+void mk_signal_add(int32_t *counter);
+void mk_signal_wait(const int32_t *counter, int32_t target);
 
 #ifdef __cplusplus
 }
