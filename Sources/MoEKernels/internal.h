@@ -29,6 +29,11 @@ static inline void mk_prefetch_bytes(const void *p, size_t bytes) {
     for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((const char *)p + o, 0, 3);
 }
 
+/// Asks for the `bytes` at `p` to be brought into L2 (reads a few kilobytes on).
+static inline void mk_prefetch_l2_bytes(const void *p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch((const char *)p + o, 0, 2);
+}
+
 /// Most tokens processed together against one weight row (the weight block is decoded once for all of them):
 /// 8 at AVX-512 (16 accumulators of 32 registers), 4 elsewhere.
 #define MK_MAX_NT 8
