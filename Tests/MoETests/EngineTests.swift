@@ -84,6 +84,7 @@ final class EngineTests: XCTestCase {
                 let cache = KVCache(layout: model.cacheLayout, maxTokens: 128, maxPositions: model.contextLength,
                                     precision: .float16)
                 let context = ForwardContext(threads: mode == .separate ? 1 : 2, activations: .int8)
+                context.splitExpertBytes = 0
                 let entries = prompts.map { ForwardBatch.Entry(slot: cache.newSequence(), tokens: $0,
                                                                logitIndices: Array($0.indices)) }
                 switch mode {

@@ -64,6 +64,9 @@ public final class ForwardContext {
     public let activations: ActivationPrecision
     private var buffers: [FloatBuffer] = []
     let quantized = QuantizedActivations()
+    /// Weight bytes of one expert (gate, up and down) from which a decode step with few experts splits each in
+    /// halves (`MixtureOfExpertsBlock.expertParts`); tests lower it to take that path on tiny models.
+    var splitExpertBytes = 2 * Kernels.taskBytes
 
     public init(threads: Int, activations: ActivationPrecision = .float) {
         pool = WorkerPool(threads: threads)

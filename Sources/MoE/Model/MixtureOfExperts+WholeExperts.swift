@@ -11,8 +11,10 @@ extension MixtureOfExpertsBlock {
     static let wholeExpertMaxRows = 64
 
     // A single decoded token has only top-k + 1 experts: whole, they balance poorly on 2 threads (3 against 2), so
-    // each is split in half (hidden units, then output rows), still in one pool run. Bench Q4_K, one sequence,
-    // 4 interleaved runs: expert phase 255-276 -> 215-226 ms per 159 steps, decode +10-14 %; quarters lost to halves.
+    // each is split in half (hidden units, then output rows), still in one pool run. Bench Q4_K (885 KB experts), one
+    // sequence, 4 interleaved runs: expert phase 255-276 -> 215-226 ms per 159 steps, decode +10-14 %; quarters lost
+    // to halves. Small experts stay whole: the bundled model's (208 KB, cache-resident) decoded 6 % slower split
+    // (median of 12 interleaved pairs), its tasks too short for the imbalance to outweigh the wait between halves.
 
     /// Whether every expert product here takes the integer-activation kernels.
     func fusable(_ w: MoEWeights, _ precision: ActivationPrecision) -> Bool {
@@ -60,7 +62,9 @@ extension MixtureOfExpertsBlock {
                     quantizedHidden + slot * ff / 32, down + slot * d)
         }
         let threads = context.pool.threads
-        let parts = Self.expertParts(experts: order.count, threads: threads, hiddenLengths: [ff, sharedLength])
+        let expertBytes = [w.gate, w.up, w.down].reduce(0) { $0 + $1.byteCount } / experts
+        let parts = expertBytes < context.splitExpertBytes ? 1
+            : Self.expertParts(experts: order.count, threads: threads, hiddenLengths: [ff, sharedLength])
         if parts == 1 {
             context.pool.run(order.count) { task, _ in
                 let x = work(order[task])
