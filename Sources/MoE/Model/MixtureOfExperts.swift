@@ -28,6 +28,7 @@ struct MixtureOfExpertsBlock {
     var normalizeWeights: Bool
     var epsilon: Float
 
+    /// Scratch indices (the attention block reuses some of them, see `AttentionBlock.Scratch`).
     enum Scratch: Int {
         case normed = 30, router, gathered, gate, up, down, sharedGate, sharedUp, sharedDown, combined, quantizedHidden
     }
@@ -100,10 +101,13 @@ struct MixtureOfExpertsBlock {
             }
         }
         let routing = Routing(counts: counts, offsets: offsets, tokenOfSlot: UnsafePointer(tokenOfSlot))
-        let down = context.buffer(Scratch.down.rawValue, rows * k * d)
-        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * d)
+        let whole = rows <= Self.wholeExpertMaxRows && fusable(w, context.activations)
+        // Product by product, the up outputs are dead once SiLU has read them, before any down output is written:
+        // they share the down buffers (sized for both). Whole experts run concurrently, so there they do not.
+        let down = context.buffer(Scratch.down.rawValue, whole ? rows * k * d : rows * k * max(d, expertLength))
+        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, whole ? rows * d : rows * max(d, sharedLength))
         let hasShared = w.sharedGate != nil && sharedLength > 0
-        if rows <= Self.wholeExpertMaxRows && fusable(w, context.activations) {
+        if whole {
             expertsWhole(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
                          context: context)
         } else {
@@ -155,9 +159,9 @@ struct MixtureOfExpertsBlock {
         }
 
         let gate = context.buffer(Scratch.gate.rawValue, rows * k * ff)
-        let up = context.buffer(Scratch.up.rawValue, rows * k * ff)
+        let up = down  // see `apply`: room for rows * k * ff, dead before the down products write
         let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
-        let sharedUp = context.buffer(Scratch.sharedUp.rawValue, rows * sharedLength)
+        let sharedUp = sharedDown
         var jobs: [Kernels.MatmulJob] = []
         func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
             let slot = routing.offsets[e]
