@@ -38,6 +38,27 @@ public final class WorkerPool: @unchecked Sendable {
     }
 }
 
+/// Counters through which a task of one `WorkerPool.run` waits for earlier tasks of the same run: tasks are claimed
+/// in index order, so the awaited ones are already running or done and the wait cannot deadlock.
+final class TaskSignals: @unchecked Sendable {  // the counters are only touched atomically (release / acquire)
+    private let counters: UnsafeMutablePointer<Int32>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = max(1, count)
+        counters = .allocate(capacity: self.count)
+        counters.initialize(repeating: 0, count: self.count)
+    }
+
+    deinit { counters.deallocate() }
+
+    /// Counts one more finished task for `index`.
+    func signal(_ index: Int) { mk_signal_add(counters + index) }
+
+    /// Returns once `index` has been signalled `times` times.
+    func wait(_ index: Int, times: Int) { mk_signal_wait(counters + index, Int32(times)) }
+}
+
 private final class TaskBox {
     let body: (Int, Int) -> Void
     init(_ body: @escaping (Int, Int) -> Void) { self.body = body }

@@ -76,9 +76,7 @@ extension MixtureOfExpertsBlock {
         }
         // Few experts for the threads: each expert's hidden units in `parts` tasks, then its output rows in `parts`
         // tasks that wait for those (tasks are claimed in order, so the awaited ones are running or done).
-        let done = UnsafeMutablePointer<Int32>.allocate(capacity: order.count)
-        done.initialize(repeating: 0, count: order.count)
-        defer { done.deallocate() }
+        let done = TaskSignals(count: order.count)
         let firstOutputTask = order.count * parts
         context.pool.run(2 * firstOutputTask) { task, _ in
             let index = (task % firstOutputTask) / parts, part = task % parts
@@ -88,9 +86,9 @@ extension MixtureOfExpertsBlock {
                 Kernels.expertHidden(gate: x.gate, up: x.up, rows: (part * length)..<((part + 1) * length),
                                      input: blocks, inputRows: x.rows, tokens: x.tokens, hidden: x.hidden,
                                      upScratch: x.upOut, quantizedHidden: x.quantized)
-                mk_signal_add(done + index)
+                done.signal(index)
             } else {
-                mk_signal_wait(done + index, Int32(parts))
+                done.wait(index, times: parts)
                 let length = (x.down.rows + parts - 1) / parts
                 let rows = min(x.down.rows, part * length)..<min(x.down.rows, (part + 1) * length)
                 Kernels.expertOutput(down: x.down, rows: rows, quantizedHidden: x.quantized, tokens: x.tokens,
@@ -99,8 +97,9 @@ extension MixtureOfExpertsBlock {
         }
     }
 
-    /// Tasks per expert half: 1 when the experts alone keep every thread busy, else 2 (whole experts would leave a
-    /// thread idle for up to a third of the phase: a decoded token has top-k + 1 of them).
+    /// Into how many tasks each expert's two stages (hidden units, then output rows) are split: 1 (the expert runs
+    /// whole) when the experts alone keep every thread busy, else 2 (whole experts would leave a thread idle for up
+    /// to a third of the phase: a decoded token has top-k + 1 of them). Halves keep whole 32-value blocks.
     static func expertParts(experts: Int, threads: Int, hiddenLengths: [Int]) -> Int {
         guard threads > 1, experts < 4 * threads else { return 1 }
         return hiddenLengths.allSatisfy { $0 % 64 == 0 } ? 2 : 1
