@@ -23,6 +23,7 @@
 INL __m512i ld(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
 INL __m128i ld128(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 INL __m512 ldps(const uint8_t *p) { return _mm512_loadu_ps((const void *)p); }
+INL __m256i ld256(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
 
 INL float h2f(const uint8_t *p) {
     uint16_t h;
@@ -51,6 +52,20 @@ INL void tr16x4(const uint8_t *p, int64_t stride, __m512i v[4]) {
     v[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
+/// tr16x4 for 8 rows in 256 bits: v[m] lane i = dword m of row i (m < 4, i < 8).
+INL void tr8x4(const uint8_t *p, int64_t stride, __m256i v[4]) {
+    __m256i z[4];
+    for (int a = 0; a < 4; a++) {
+        z[a] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld128(p + stride * a)), ld128(p + stride * (a + 4)), 1);
+    }
+    const __m256i t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
+    v[0] = _mm256_unpacklo_epi64(t0, t2);
+    v[1] = _mm256_unpackhi_epi64(t0, t2);
+    v[2] = _mm256_unpacklo_epi64(t1, t3);
+    v[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
 /// Sixteen IEEE halves at p + stride * i as floats (scalar inserts: cheaper than a gather on Zen 4).
 INL __m512 halves16(const uint8_t *p, int stride) {
     __m128i lo = _mm_setzero_si128(), hi = _mm_setzero_si128();
@@ -63,6 +78,18 @@ INL __m512 halves16(const uint8_t *p, int stride) {
     HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
 #undef HALF
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+}
+
+/// Eight IEEE halves at p + stride * i as floats.
+INL __m256 halves8(const uint8_t *p, int stride) {
+    __m128i h = _mm_setzero_si128();
+    uint16_t v;
+#define HALF(i)                      \
+    memcpy(&v, p + stride * (i), 2); \
+    h = _mm_insert_epi16(h, v, i);
+    HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
+#undef HALF
+    return _mm256_cvtph_ps(h);
 }
 
 /// [a x 8 | b x 8].
@@ -92,6 +119,21 @@ INL void dot8(const __m512i w[8], const uint8_t *xq, __m512i *a, __m512i *b) {
     *b = t;
 }
 
+/// dot8 for the first 8 lanes (blocks) of a group.
+INL void dot8_half(const __m256i w[8], const uint8_t *xq, __m256i *a, __m256i *b) {
+    __m256i s = *a, t = *b;
+    s = _mm256_dpbusd_epi32(s, w[0], ld256(xq));
+    t = _mm256_dpbusd_epi32(t, w[4], ld256(xq + 256));
+    s = _mm256_dpbusd_epi32(s, w[1], ld256(xq + 64));
+    t = _mm256_dpbusd_epi32(t, w[5], ld256(xq + 320));
+    s = _mm256_dpbusd_epi32(s, w[2], ld256(xq + 128));
+    t = _mm256_dpbusd_epi32(t, w[6], ld256(xq + 384));
+    s = _mm256_dpbusd_epi32(s, w[3], ld256(xq + 192));
+    t = _mm256_dpbusd_epi32(t, w[7], ld256(xq + 448));
+    *a = s;
+    *b = t;
+}
+
 #define ACC_INIT                         \
     __m512 acc[MK_MAX_NT];               \
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
@@ -107,6 +149,15 @@ INL void dec_q8_0(const uint8_t *src, __m512i w[8], __m512 *dw) {
     tr16x4(src + 18, MK_Q8_0_BYTES, w + 4);
     for (int m = 0; m < 8; m++) w[m] = _mm512_xor_si512(w[m], flip);
     *dw = halves16(src, MK_Q8_0_BYTES);
+}
+
+/// The first 8 blocks of a Q8_0 group (lanes 0..7 of dec_q8_0).
+INL void dec_q8_0_half(const uint8_t *src, __m256i w[8], __m256 *dw) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    tr8x4(src + 2, MK_Q8_0_BYTES, w);
+    tr8x4(src + 18, MK_Q8_0_BYTES, w + 4);
+    for (int m = 0; m < 8; m++) w[m] = _mm256_xor_si256(w[m], flip);
+    *dw = halves8(src, MK_Q8_0_BYTES);
 }
 
 /// A full group of 16 Q4_0 blocks: the nibbles (0..15), and the block scales.
@@ -186,11 +237,30 @@ INL void dec_q4_k(const uint8_t *b0, const uint8_t *b1, __m512i w[8], __m512 *ds
 
 // MARK: - Per-row kernels (every token against one row; the weights are decoded in registers)
 
+/// A row whose last group has at most 8 blocks ends with a half group in 256-bit registers (lanes 0..7; the padded
+/// lanes 8..15 of a full group would add exactly +0 to the accumulators): rows of 256 values do half the work and
+/// copy nothing. Same bits as the full-group path.
 INL void q8_0_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float *out, const int NT) {
     ACC_INIT
     const int64_t nb = k / 32, ng = (nb + G - 1) / G;
     uint8_t tmp[G * MK_Q8_0_BYTES];
     for (int64_t g = 0; g < ng; g++) {
+        if (nb - g * G <= G / 2) {
+            const uint8_t *src = group_src(row + g * G * MK_Q8_0_BYTES, (nb - g * G) * MK_Q8_0_BYTES,
+                                           G / 2 * MK_Q8_0_BYTES, tmp);
+            __m256i w[8];
+            __m256 dw;
+            dec_q8_0_half(src, w, &dw);
+            for (int t = 0; t < NT; t++) {
+                const uint8_t *xp = xs[t] + g * GB;
+                __m256i a = ld256(xp + OFF_B0), b = _mm256_setzero_si256();
+                dot8_half(w, xp, &a, &b);
+                const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(a, b));
+                const __m256 scale = _mm256_mul_ps(dw, _mm256_loadu_ps((const float *)(const void *)(xp + OFF_DX)));
+                acc[t] = _mm512_fmadd_ps(_mm512_zextps256_ps512(f), _mm512_zextps256_ps512(scale), acc[t]);
+            }
+            break;
+        }
         const uint8_t *src = group_src(row + g * G * MK_Q8_0_BYTES, (nb - g * G) * MK_Q8_0_BYTES,
                                        G * MK_Q8_0_BYTES, tmp);
         __m512i w[8];
