@@ -30,6 +30,9 @@ INL __m512 load16(const uint8_t *row, int64_t j, const int eb) {
 /// 16 x 2 calls of 80 positions from DRAM: 9.0 -> 6.1-8.0 us per call).
 #define PREFETCH_ROWS 8
 
+/// Most query heads per key head for scores16 (its partial sums live on the stack: 64 bytes x 16 per head).
+#define SCORES16_MAX_HEADS 16
+
 INL void prefetch_row(const void *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
                       int64_t n_pos, const int eb) {
     if (p < n_pos) mk_prefetch_bytes(position_row(pages, page_size, offset, hd, p, eb), (size_t)(hd * eb));
@@ -45,6 +48,77 @@ INL void head_scores(const float *q, const uint8_t *k, int64_t nv, int64_t hd, i
         for (int h = 0; h < HN; h++) acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + (h0 + h) * hd + 16 * j), kv, acc[h]);
     }
     for (int h = 0; h < HN; h++) scores[(h0 + h) * n_pos + p] = _mm512_reduce_add_ps(acc[h]) * inv_scale;
+}
+
+/// The sums of 16 vectors (one per position) as one vector, lane p = the sum of v[p], each formed by the same tree of
+/// additions as _mm512_reduce_add_ps (lane i + lane i + 8, then + 4, + 2, + 1), so the bits are those of 16 separate
+/// reductions at a third of the instructions.
+INL __m512 reduce16(const __m512 v[16]) {
+    __m512 w[8], z[4], s[2];
+    for (int m = 0; m < 8; m++) {
+        w[m] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * m], v[2 * m + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(v[2 * m], v[2 * m + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    }
+    for (int n = 0; n < 4; n++) {  // 128-bit lane c: position 4n + c, lanes i + (i + 4) of its 8 sums
+        z[n] = _mm512_add_ps(_mm512_shuffle_f32x4(w[2 * n], w[2 * n + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(w[2 * n], w[2 * n + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    for (int r = 0; r < 2; r++) {  // 128-bit lane c: positions 8r + c and 8r + 4 + c, two sums each
+        s[r] = _mm512_add_ps(_mm512_shuffle_ps(z[2 * r], z[2 * r + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(z[2 * r], z[2 * r + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    }
+    // Lane 4c + j: position 4j + c.
+    const __m512 t = _mm512_add_ps(_mm512_shuffle_ps(s[0], s[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(s[0], s[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), t);
+}
+
+/// Scores of 16 positions from p0 for every head: the per-position arithmetic of the loop in `attend` (key norm
+/// from two alternating accumulators, each head's dot product in one), with the 16 x (g + 1) reductions done 16 at a
+/// time by reduce16.
+INL void scores16(const float *q, int64_t g, int64_t hd, const void *const *pages, int64_t page_size,
+                  int64_t k_offset, int64_t v_offset, int64_t n_pos, int64_t p0, float k_norm_eps, float scale,
+                  float *scores, __m512 *partial, const int eb) {
+    const int64_t nv = hd / 16;
+    __m512 norms[16];
+    for (int i = 0; i < 16; i++) {
+        const int64_t p = p0 + i;
+        const uint8_t *k = position_row(pages, page_size, k_offset, hd, p, eb);
+        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
+        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j + 2 <= nv; j += 2) {
+            const __m512 a = load16(k, j, eb), b = load16(k, j + 1, eb);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+            s1 = _mm512_fmadd_ps(b, b, s1);
+        }
+        if (j < nv) {
+            const __m512 a = load16(k, j, eb);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+        }
+        norms[i] = _mm512_add_ps(s0, s1);
+        for (int64_t h0 = 0; h0 < g; h0 += 4) {  // each key vector loaded once per 4 heads, as in head_scores
+            const int64_t hn = g - h0 < 4 ? g - h0 : 4;
+            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (j = 0; j < nv; j++) {
+                const __m512 kv = load16(k, j, eb);
+                for (int64_t h = 0; h < hn; h++) {
+                    acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + (h0 + h) * hd + 16 * j), kv, acc[h]);
+                }
+            }
+            for (int64_t h = 0; h < hn; h++) partial[(h0 + h) * 16 + i] = acc[h];
+        }
+    }
+    const __m512 ss = reduce16(norms);
+    const __m512 inv_scale = _mm512_mul_ps(
+        _mm512_div_ps(_mm512_set1_ps(1.0f),
+                      _mm512_sqrt_ps(_mm512_add_ps(_mm512_div_ps(ss, _mm512_set1_ps((float)hd)),
+                                                   _mm512_set1_ps(k_norm_eps)))),
+        _mm512_set1_ps(scale));
+    for (int64_t h = 0; h < g; h++) {
+        _mm512_storeu_ps(scores + h * n_pos + p0, _mm512_mul_ps(reduce16(partial + h * 16), inv_scale));
+    }
 }
 
 /// out[h0 + h][16 c0 .. 16 (c0 + CN)) = sum over p of probabilities[h0 + h][p] * v_p, h < HN.
@@ -105,7 +179,16 @@ INL void attend(const float *q, int64_t g, int64_t hd, const void *const *pages,
                 int64_t v_offset, int64_t n_pos, float k_norm_eps, float scale, float *scores, float *out,
                 const int eb) {
     const int64_t nv = hd / 16;
-    for (int64_t p = 0; p < n_pos; p++) {
+    // Whole blocks of 16 positions take scores16 when the heads' partial sums fit its stack buffer.
+    int64_t p = 0;
+    if (g <= SCORES16_MAX_HEADS) {
+        __m512 partial[SCORES16_MAX_HEADS * 16];
+        for (; p + 16 <= n_pos; p += 16) {
+            scores16(q, g, hd, pages, page_size, k_offset, v_offset, n_pos, p, k_norm_eps, scale, scores, partial,
+                     eb);
+        }
+    }
+    for (; p < n_pos; p++) {
         const uint8_t *k = position_row(pages, page_size, k_offset, hd, p, eb);
         prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
         if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);

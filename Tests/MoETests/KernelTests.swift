@@ -127,10 +127,11 @@ final class KernelTests: XCTestCase {
 
     func testAttentionKernelMatchesNaiveAttention() {
         // Head dims that are not a multiple of 16 take the generic path at every level; the others the fused AVX-512
-        // kernel (heads in groups of 4, values in chunks of 64 dimensions, softmax tails of 1..15 positions). F16
-        // caches against the same attention over the half-rounded keys and values.
+        // kernel (heads in groups of 4, values in chunks of 64 dimensions, scores 16 positions at a time for at most
+        // 16 heads, then one at a time for the tail; softmax tails of 1..15 positions). F16 caches against the same
+        // attention over the half-rounded keys and values.
         for (headDim, group, positions, pageSize) in [(24, 3, 37, 8), (128, 4, 37, 8), (48, 5, 1, 4), (80, 6, 50, 16),
-                                                      (16, 1, 16, 16)] {
+                                                      (16, 1, 16, 16), (32, 4, 100, 32), (32, 17, 40, 8)] {
             for precision in KVCachePrecision.allCases {
                 checkAttention(headDim: headDim, group: group, positions: positions, pageSize: pageSize,
                                precision: precision)
