@@ -16,7 +16,17 @@
 /// Bytes of row p: element offset + (p % page_size) * hd of its page, `eb` bytes per element.
 INL const uint8_t *position_row(const void *const *pages, int64_t page_size, int64_t offset, int64_t hd, int64_t p,
                                 const int eb) {
-    return (const uint8_t *)pages[p / page_size] + (offset + (p % page_size) * hd) * eb;
+    // Pages of a power-of-two size (the cache's default, 32) take a shift and a mask instead of an integer division
+    // per position (4 heads x 32 dims, 300 positions: 4.6 -> 4.4 us).
+    int64_t page, slot;
+    if ((page_size & (page_size - 1)) == 0) {
+        page = p >> __builtin_ctzll((unsigned long long)page_size);
+        slot = p & (page_size - 1);
+    } else {
+        page = p / page_size;
+        slot = p % page_size;
+    }
+    return (const uint8_t *)pages[page] + (offset + slot * hd) * eb;
 }
 
 /// Sixteen elements j * 16 .. j * 16 + 15 of a row as floats (F16 rows: `eb` = 2, widened exactly).
