@@ -198,18 +198,28 @@ final class EngineCore: @unchecked Sendable {
         }
         let elapsed = Date().timeIntervalSince(started)
 
+        // Sampling (a softmax over the vocabulary per token) spread over the pool: each owner is a different request
+        // with its own generator, so the tokens do not depend on which thread draws them.
+        var firstRows: [Int] = []
         var row = 0
-        var done: [(EngineRequest, EngineRequest.Output)] = []
-        var generatedTokens = 0
         for owner in owners {
-            let request = owner.request
-            request.fed = owner.chunkStart + owner.count
-            let rows = (row..<(row + owner.rows)).map { output.row($0) }
+            firstRows.append(row)
             row += owner.rows
-            if let result = advance(request, rows: rows, generatedTokens: &generatedTokens) {
-                done.append((request, result))
+        }
+        var results = [EngineRequest.Output?](repeating: nil, count: owners.count)
+        var generatedPerOwner = [Int](repeating: 0, count: owners.count)
+        results.withUnsafeMutableBufferPointer { results in
+            generatedPerOwner.withUnsafeMutableBufferPointer { generated in
+                context.pool.run(owners.count) { index, _ in
+                    let owner = owners[index]
+                    owner.request.fed = owner.chunkStart + owner.count
+                    let rows = (firstRows[index]..<(firstRows[index] + owner.rows)).map { output.row($0) }
+                    results[index] = advance(owner.request, rows: rows, generatedTokens: &generated[index])
+                }
             }
         }
+        let done = zip(owners, results).compactMap { owner, result in result.map { (owner.request, $0) } }
+        let generatedTokens = generatedPerOwner.reduce(0, +)
 
         condition.lock()
         statistics.steps += 1
