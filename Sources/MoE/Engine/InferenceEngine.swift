@@ -36,7 +36,8 @@ public final class InferenceEngine: Sendable {
     }
 
     /// Generates from `prompt`, joining the running batch; returns when the request finishes. `shouldStop` sees the
-    /// generated tokens after each step and can end generation (e.g. when a stop string appears in their text).
+    /// generated tokens after each step and can end generation (e.g. when a stop string appears in their text); it
+    /// runs on one of the engine's kernel threads, next to other requests' calls.
     public func generate(prompt: [Int32], parameters: SamplingParameters,
                          shouldStop: (@Sendable ([Int32]) -> Bool)? = nil) async throws -> GenerationResult {
         if parameters.maxTokens <= 0 && !prompt.isEmpty {
