@@ -48,6 +48,31 @@ INL void prefetch_row(const void *const *pages, int64_t page_size, int64_t offse
     if (p < n_pos) mk_prefetch_bytes(position_row(pages, page_size, offset, hd, p, eb), (size_t)(hd * eb));
 }
 
+/// Key row p, asking for the key row PREFETCH_ROWS on (and, for the first positions, the value rows) to be fetched.
+INL const uint8_t *key_row(const void *const *pages, int64_t page_size, int64_t k_offset, int64_t v_offset, int64_t hd,
+                           int64_t p, int64_t n_pos, const int eb) {
+    prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
+    if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);
+    return position_row(pages, page_size, k_offset, hd, p, eb);
+}
+
+/// The key's squares summed per lane (two accumulators, even and odd vectors, then added): the sum of the lanes is
+/// its squared norm.
+INL __m512 key_squares(const uint8_t *k, int64_t nv, const int eb) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t j = 0;
+    for (; j + 2 <= nv; j += 2) {
+        const __m512 a = load16(k, j, eb), b = load16(k, j + 1, eb);
+        s0 = _mm512_fmadd_ps(a, a, s0);
+        s1 = _mm512_fmadd_ps(b, b, s1);
+    }
+    if (j < nv) {
+        const __m512 a = load16(k, j, eb);
+        s0 = _mm512_fmadd_ps(a, a, s0);
+    }
+    return _mm512_add_ps(s0, s1);
+}
+
 /// Scores of heads h0 .. h0 + HN - 1 against key k (nv vectors), times inv * scale.
 INL void head_scores(const float *q, const uint8_t *k, int64_t nv, int64_t hd, int64_t h0, int64_t n_pos,
                      int64_t p, float inv_scale, float *scores, const int HN, const int eb) {
@@ -93,25 +118,12 @@ INL void scores16(const float *q, int64_t g, int64_t hd, const void *const *page
     __m512 norms[16];
     for (int i = 0; i < 16; i++) {
         const int64_t p = p0 + i;
-        const uint8_t *k = position_row(pages, page_size, k_offset, hd, p, eb);
-        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
-        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);
-        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-        int64_t j = 0;
-        for (; j + 2 <= nv; j += 2) {
-            const __m512 a = load16(k, j, eb), b = load16(k, j + 1, eb);
-            s0 = _mm512_fmadd_ps(a, a, s0);
-            s1 = _mm512_fmadd_ps(b, b, s1);
-        }
-        if (j < nv) {
-            const __m512 a = load16(k, j, eb);
-            s0 = _mm512_fmadd_ps(a, a, s0);
-        }
-        norms[i] = _mm512_add_ps(s0, s1);
+        const uint8_t *k = key_row(pages, page_size, k_offset, v_offset, hd, p, n_pos, eb);
+        norms[i] = key_squares(k, nv, eb);
         for (int64_t h0 = 0; h0 < g; h0 += 4) {  // each key vector loaded once per 4 heads, as in head_scores
             const int64_t hn = g - h0 < 4 ? g - h0 : 4;
             __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-            for (j = 0; j < nv; j++) {
+            for (int64_t j = 0; j < nv; j++) {
                 const __m512 kv = load16(k, j, eb);
                 for (int64_t h = 0; h < hn; h++) {
                     acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + (h0 + h) * hd + 16 * j), kv, acc[h]);
@@ -199,21 +211,8 @@ INL void attend(const float *q, int64_t g, int64_t hd, const void *const *pages,
         }
     }
     for (; p < n_pos; p++) {
-        const uint8_t *k = position_row(pages, page_size, k_offset, hd, p, eb);
-        prefetch_row(pages, page_size, k_offset, hd, p + PREFETCH_ROWS, n_pos, eb);
-        if (p < PREFETCH_ROWS) prefetch_row(pages, page_size, v_offset, hd, p, n_pos, eb);
-        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-        int64_t j = 0;
-        for (; j + 2 <= nv; j += 2) {
-            const __m512 a = load16(k, j, eb), b = load16(k, j + 1, eb);
-            s0 = _mm512_fmadd_ps(a, a, s0);
-            s1 = _mm512_fmadd_ps(b, b, s1);
-        }
-        if (j < nv) {
-            const __m512 a = load16(k, j, eb);
-            s0 = _mm512_fmadd_ps(a, a, s0);
-        }
-        const float ss = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+        const uint8_t *k = key_row(pages, page_size, k_offset, v_offset, hd, p, n_pos, eb);
+        const float ss = _mm512_reduce_add_ps(key_squares(k, nv, eb));
         const float inv_scale = 1.0f / sqrtf(ss / (float)hd + k_norm_eps) * scale;
         int64_t h0 = 0;
         for (; h0 + 4 <= g; h0 += 4) head_scores(q, k, nv, hd, h0, n_pos, p, inv_scale, scores, 4, eb);

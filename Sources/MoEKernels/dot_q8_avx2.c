@@ -36,20 +36,6 @@ INL float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/// 8 rows of 16 bytes at p + stride * i: v[m] lane i = dword m of row i (m < 4).
-INL void tr8x4(const uint8_t *p, int64_t stride, __m256i v[4]) {
-    __m256i z[4];
-    for (int a = 0; a < 4; a++) {
-        z[a] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld128(p + stride * a)), ld128(p + stride * (a + 4)), 1);
-    }
-    const __m256i t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
-    const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
-    v[0] = _mm256_unpacklo_epi64(t0, t2);
-    v[1] = _mm256_unpackhi_epi64(t0, t2);
-    v[2] = _mm256_unpacklo_epi64(t1, t3);
-    v[3] = _mm256_unpackhi_epi64(t1, t3);
-}
-
 /// In-register 8x8 transpose of dwords: on return r[m] lane i = dword m of the original r[i].
 INL void tr8x8(__m256i r[8]) {
     __m256i t[8], u[8];
@@ -68,18 +54,6 @@ INL void tr8x8(__m256i r[8]) {
         r[m] = _mm256_permute2x128_si256(u[m], u[4 + m], 0x20);
         r[m + 4] = _mm256_permute2x128_si256(u[m], u[4 + m], 0x31);
     }
-}
-
-/// Eight IEEE halves at p + stride * i as floats.
-INL __m256 halves8(const uint8_t *p, int64_t stride) {
-    __m128i h = _mm_setzero_si128();
-    uint16_t v;
-#define HALF(i)                       \
-    memcpy(&v, p + stride * (i), 2);  \
-    h = _mm_insert_epi16(h, v, i);
-    HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
-#undef HALF
-    return _mm256_cvtph_ps(h);
 }
 
 /// Sum of w[m] (unsigned, at most 15) times the token's q vectors, per lane: 8 products fit in int16.
@@ -115,10 +89,10 @@ INL void q8_0_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
         const uint8_t *src = group_src(row + g * G * MK_Q8_0_BYTES, (nb - g * G) * MK_Q8_0_BYTES,
                                        G * MK_Q8_0_BYTES, tmp);
         __m256i w[8], a[8];
-        tr8x4(src + 2, MK_Q8_0_BYTES, w);
-        tr8x4(src + 18, MK_Q8_0_BYTES, w + 4);
+        mk_tr8x4(src + 2, MK_Q8_0_BYTES, w);
+        mk_tr8x4(src + 18, MK_Q8_0_BYTES, w + 4);
         for (int m = 0; m < 8; m++) a[m] = _mm256_sign_epi8(w[m], w[m]);  // |w| (as unsigned: -128 -> 128)
-        const __m256 dw = halves8(src, MK_Q8_0_BYTES);
+        const __m256 dw = mk_halves8(src, MK_Q8_0_BYTES);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             __m256i s[4];
@@ -145,12 +119,12 @@ INL void q4_0_nt(const uint8_t *row, const uint8_t *const *xs, int64_t k, float 
         const uint8_t *src = group_src(row + g * G * MK_Q4_0_BYTES, (nb - g * G) * MK_Q4_0_BYTES,
                                        G * MK_Q4_0_BYTES, tmp);
         __m256i w[8];
-        tr8x4(src + 2, MK_Q4_0_BYTES, w);
+        mk_tr8x4(src + 2, MK_Q4_0_BYTES, w);
         for (int m = 0; m < 4; m++) {
             w[m + 4] = _mm256_and_si256(_mm256_srli_epi16(w[m], 4), m4);
             w[m] = _mm256_and_si256(w[m], m4);
         }
-        const __m256 dw = halves8(src, MK_Q4_0_BYTES);
+        const __m256 dw = mk_halves8(src, MK_Q4_0_BYTES);
         for (int t = 0; t < NT; t++) {
             const uint8_t *xp = xs[t] + g * GB;
             const __m256i I = _mm256_add_epi32(dot_u4(w, xp), ld(xp + OFF_B0));
@@ -242,9 +216,9 @@ static TGT void pack(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out) {
         uint8_t *o = out + g * GB;
         // Bytes 0..15 of each block: d, the sums, q dwords 0 and 1; 16..31: q dwords 2..5; 24..39: q dwords 4..7.
         __m256i a[4], b[4], c[4];
-        tr8x4(p, sizeof(mk_block_q8), a);
-        tr8x4(p + 16, sizeof(mk_block_q8), b);
-        tr8x4(p + 24, sizeof(mk_block_q8), c);
+        mk_tr8x4(p, sizeof(mk_block_q8), a);
+        mk_tr8x4(p + 16, sizeof(mk_block_q8), b);
+        mk_tr8x4(p + 24, sizeof(mk_block_q8), c);
         const __m256i q[8] = {a[2], a[3], b[0], b[1], b[2], b[3], c[2], c[3]};
         for (int m = 0; m < 8; m++) _mm256_storeu_si256((__m256i *)(void *)(o + 32 * m), q[m]);
         _mm256_storeu_si256((__m256i *)(void *)(o + OFF_DX), a[0]);

@@ -52,20 +52,6 @@ INL void tr16x4(const uint8_t *p, int64_t stride, __m512i v[4]) {
     v[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
-/// tr16x4 for 8 rows in 256 bits: v[m] lane i = dword m of row i (m < 4, i < 8).
-INL void tr8x4(const uint8_t *p, int64_t stride, __m256i v[4]) {
-    __m256i z[4];
-    for (int a = 0; a < 4; a++) {
-        z[a] = _mm256_inserti128_si256(_mm256_castsi128_si256(ld128(p + stride * a)), ld128(p + stride * (a + 4)), 1);
-    }
-    const __m256i t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
-    const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
-    v[0] = _mm256_unpacklo_epi64(t0, t2);
-    v[1] = _mm256_unpackhi_epi64(t0, t2);
-    v[2] = _mm256_unpacklo_epi64(t1, t3);
-    v[3] = _mm256_unpackhi_epi64(t1, t3);
-}
-
 /// Sixteen IEEE halves at p + stride * i as floats (scalar inserts: cheaper than a gather on Zen 4).
 INL __m512 halves16(const uint8_t *p, int stride) {
     __m128i lo = _mm_setzero_si128(), hi = _mm_setzero_si128();
@@ -78,18 +64,6 @@ INL __m512 halves16(const uint8_t *p, int stride) {
     HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
 #undef HALF
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
-}
-
-/// Eight IEEE halves at p + stride * i as floats.
-INL __m256 halves8(const uint8_t *p, int stride) {
-    __m128i h = _mm_setzero_si128();
-    uint16_t v;
-#define HALF(i)                      \
-    memcpy(&v, p + stride * (i), 2); \
-    h = _mm_insert_epi16(h, v, i);
-    HALF(0) HALF(1) HALF(2) HALF(3) HALF(4) HALF(5) HALF(6) HALF(7)
-#undef HALF
-    return _mm256_cvtph_ps(h);
 }
 
 /// [a x 8 | b x 8].
@@ -154,10 +128,10 @@ INL void dec_q8_0(const uint8_t *src, __m512i w[8], __m512 *dw) {
 /// The first 8 blocks of a Q8_0 group (lanes 0..7 of dec_q8_0).
 INL void dec_q8_0_half(const uint8_t *src, __m256i w[8], __m256 *dw) {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
-    tr8x4(src + 2, MK_Q8_0_BYTES, w);
-    tr8x4(src + 18, MK_Q8_0_BYTES, w + 4);
+    mk_tr8x4(src + 2, MK_Q8_0_BYTES, w);
+    mk_tr8x4(src + 18, MK_Q8_0_BYTES, w + 4);
     for (int m = 0; m < 8; m++) w[m] = _mm256_xor_si256(w[m], flip);
-    *dw = halves8(src, MK_Q8_0_BYTES);
+    *dw = mk_halves8(src, MK_Q8_0_BYTES);
 }
 
 /// A full group of 16 Q4_0 blocks: the nibbles (0..15), and the block scales.

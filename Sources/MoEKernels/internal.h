@@ -8,6 +8,40 @@
 
 #include "MoEKernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define MK_INL_AVX2 static inline __attribute__((always_inline, target("avx2,f16c")))
+
+/// 8 rows of 16 bytes at p + stride * i: v[m] lane i = dword m of row i (m < 4). The block transpose of the AVX2
+/// kernels' 8-lane groups and of the AVX-512 kernels' half groups.
+MK_INL_AVX2 void mk_tr8x4(const uint8_t *p, int64_t stride, __m256i v[4]) {
+    __m256i z[4];
+    for (int a = 0; a < 4; a++) {
+        z[a] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + stride * a))),
+                                       _mm_loadu_si128((const __m128i *)(const void *)(p + stride * (a + 4))), 1);
+    }
+    const __m256i t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
+    v[0] = _mm256_unpacklo_epi64(t0, t2);
+    v[1] = _mm256_unpackhi_epi64(t0, t2);
+    v[2] = _mm256_unpacklo_epi64(t1, t3);
+    v[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
+/// Eight IEEE halves at p + stride * i as floats.
+MK_INL_AVX2 __m256 mk_halves8(const uint8_t *p, int64_t stride) {
+    __m128i h = _mm_setzero_si128();
+    uint16_t v;
+#define MK_HALF(i)                   \
+    memcpy(&v, p + stride * (i), 2); \
+    h = _mm_insert_epi16(h, v, i);
+    MK_HALF(0) MK_HALF(1) MK_HALF(2) MK_HALF(3) MK_HALF(4) MK_HALF(5) MK_HALF(6) MK_HALF(7)
+#undef MK_HALF
+    return _mm256_cvtph_ps(h);
+}
+#endif
+
 /// A per-thread buffer that grows and never shrinks, 64-byte aligned (declare it `static _Thread_local`).
 typedef struct {
     uint8_t *p;
