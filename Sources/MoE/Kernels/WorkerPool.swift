@@ -42,12 +42,10 @@ public final class WorkerPool: @unchecked Sendable {
 /// in index order, so the awaited ones are already running or done and the wait cannot deadlock.
 final class TaskSignals: @unchecked Sendable {  // the counters are only touched atomically (release / acquire)
     private let counters: UnsafeMutablePointer<Int32>
-    private let count: Int
 
     init(count: Int) {
-        self.count = max(1, count)
-        counters = .allocate(capacity: self.count)
-        counters.initialize(repeating: 0, count: self.count)
+        counters = .allocate(capacity: max(1, count))
+        counters.initialize(repeating: 0, count: max(1, count))
     }
 
     deinit { counters.deallocate() }
