@@ -102,10 +102,12 @@ struct MixtureOfExpertsBlock {
         }
         let routing = Routing(counts: counts, offsets: offsets, tokenOfSlot: UnsafePointer(tokenOfSlot))
         let whole = rows <= Self.wholeExpertMaxRows && fusable(w, context.activations)
-        // Product by product, the up outputs are dead once SiLU has read them, before any down output is written:
-        // they share the down buffers (sized for both). Whole experts run concurrently, so there they do not.
-        let down = context.buffer(Scratch.down.rawValue, whole ? rows * k * d : rows * k * max(d, expertLength))
-        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, whole ? rows * d : rows * max(d, sharedLength))
+        // Product by product, the down buffers also hold the outputs of the first products (see `expertsByProduct`);
+        // whole experts run concurrently, so there they do not.
+        let downLength = whole ? d : max(d, Self.firstOutputsInDown(w.down, context) * expertLength)
+        let sharedDownLength = whole ? d : max(d, Self.firstOutputsInDown(w.sharedDown, context) * sharedLength)
+        let down = context.buffer(Scratch.down.rawValue, rows * k * downLength)
+        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * sharedDownLength)
         let hasShared = w.sharedGate != nil && sharedLength > 0
         if whole {
             expertsWhole(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
@@ -144,6 +146,13 @@ struct MixtureOfExpertsBlock {
         var tokenOfSlot: UnsafePointer<Int32>
     }
 
+    /// How many first-product outputs (up; gate too with integer down products) the product-by-product path keeps
+    /// in a down buffer, per hidden unit.
+    static func firstOutputsInDown(_ down: WeightMatrix?, _ context: ForwardContext) -> Int {
+        guard let down else { return 1 }
+        return Kernels.usesInt8(down, context.activations) ? 2 : 1
+    }
+
     /// The experts as separate products over the pool: gate and up of every expert, SiLU, then every down.
     func expertsByProduct(_ w: MoEWeights, normed: UnsafeMutablePointer<Float>, rows: Int, routing: Routing,
                           down: UnsafeMutablePointer<Float>, sharedDown: UnsafeMutablePointer<Float>,
@@ -158,10 +167,15 @@ struct MixtureOfExpertsBlock {
             }
         }
 
-        let gate = context.buffer(Scratch.gate.rawValue, rows * k * ff)
-        let up = down  // see `apply`: room for rows * k * ff, dead before the down products write
-        let sharedGate = context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
-        let sharedUp = sharedDown
+        // The up outputs are dead once SiLU has read them, before any down output is written, so they live in the
+        // down buffers; so do the gate outputs when the down products quantise their input before the pool runs
+        // (integer activations). `apply` sized the buffers for that.
+        let gateInDown = Self.firstOutputsInDown(w.down, context) == 2
+        let gate = gateInDown ? down : context.buffer(Scratch.gate.rawValue, rows * k * ff)
+        let up = gateInDown ? down + rows * k * ff : down
+        let sharedGateInDown = Self.firstOutputsInDown(w.sharedDown, context) == 2
+        let sharedGate = sharedGateInDown ? sharedDown : context.buffer(Scratch.sharedGate.rawValue, rows * sharedLength)
+        let sharedUp = sharedGateInDown ? sharedDown + rows * sharedLength : sharedDown
         var jobs: [Kernels.MatmulJob] = []
         func expertJob(_ weight: WeightMatrix, _ e: Int, output: UnsafeMutablePointer<Float>) -> Kernels.MatmulJob {
             let slot = routing.offsets[e]
