@@ -29,10 +29,9 @@ struct AttentionBlock {
 
     /// Scratch indices shared with the MoE block's (`MixtureOfExpertsBlock.Scratch`), paired by size: the two blocks
     /// run one after the other and keep nothing in scratch between them, so a step's scratch is the larger of the
-    /// two rather than their sum (bench shape, 256-token steps: 4.5 MB less).
-    private enum Scratch: Int {
-        case normed = 30, query = 33, attended = 34, projected = 35, key = 36, value = 37, scores = 39
-    }
+    /// two rather than their sum. Within the block, the attended values reuse the normed input's buffer and the
+    /// output projection the queries' (each dead by then).
+    private enum Scratch: Int { case normed = 30, query = 35, key = 36, value = 37, scores = 39 }
 
     /// The RoPE tables of every token of `step` (`rotaryDim` doubles each), computed once per step for all layers.
     func rotaryTables(_ step: StepLayout) -> [Double] {
@@ -82,7 +81,7 @@ struct AttentionBlock {
         }
         Kernels.rmsnorm(q, rows: count * heads, weight: w.queryKeyNorm, epsilon: epsilon, into: q)
 
-        let attended = context.buffer(Scratch.attended.rawValue, count * qDim)
+        let attended = context.buffer(Scratch.normed.rawValue, count * qDim)  // normed: read by q, k, v only
         let groupSize = heads / kvHeads
         let scoresPerThread = groupSize * step.maxContext
         let scores = context.buffer(Scratch.scores.rawValue, context.pool.threads * scoresPerThread)
@@ -102,7 +101,7 @@ struct AttentionBlock {
                               scores: scores + thread * scoresPerThread, output: attended + offset)
         }
 
-        let projected = context.buffer(Scratch.projected.rawValue, count * embedding)
+        let projected = context.buffer(Scratch.query.rawValue, count * embedding)  // q: read by attention only
         Kernels.matmul([.init(weight: w.output, input: attended, inputStride: qDim, tokens: count, output: projected,
                               outputStride: embedding)], context: context)
         for i in 0..<(count * embedding) { x[i] = projected[i] + x[i] }
