@@ -44,6 +44,16 @@ typedef struct {
     int32_t index;
 } worker_arg;
 
+/// One round of waiting on another thread's task: a pause for the first SPIN_LIMIT rounds, then a yield of the CPU
+/// (the other thread may be descheduled on a busy machine).
+static inline void wait_round(int *spins) {
+    if (++*spins < SPIN_LIMIT) {
+        CPU_RELAX();
+    } else {
+        sched_yield();
+    }
+}
+
 /// Claims and runs tasks of job `gen` until none remain or the job has changed.
 static void run_tasks(mk_pool *pool, uint64_t gen, int64_t n, mk_task_fn fn, void *ctx, int32_t thread) {
     for (;;) {
@@ -166,13 +176,7 @@ void mk_pool_run(mk_pool *pool, int64_t n_tasks, mk_task_fn fn, void *ctx) {
     run_tasks(pool, gen, n_tasks, fn, ctx, 0);
     // Every task is claimed; wait for those another thread is still running.
     int spins = 0;
-    while (atomic_load(&pool->completed) < n_tasks) {
-        if (++spins < SPIN_LIMIT) {
-            CPU_RELAX();
-        } else {
-            sched_yield();
-        }
-    }
+    while (atomic_load(&pool->completed) < n_tasks) wait_round(&spins);
     // Close the job: a worker that read this generation late must never see a claimable index, even after the
     // next job's fields (a larger task count) are written.
     atomic_store(&pool->claim, ((gen & 0xffffffffu) << 32) | 0xffffffffu);
@@ -185,11 +189,5 @@ void mk_signal_add(int32_t *counter) {
 
 void mk_signal_wait(const int32_t *counter, int32_t target) {
     int spins = 0;
-    while (atomic_load_explicit((_Atomic int32_t *)counter, memory_order_acquire) < target) {
-        if (++spins < SPIN_LIMIT) {
-            CPU_RELAX();
-        } else {
-            sched_yield();
-        }
-    }
+    while (atomic_load_explicit((_Atomic int32_t *)counter, memory_order_acquire) < target) wait_round(&spins);
 }

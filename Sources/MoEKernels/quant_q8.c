@@ -303,10 +303,11 @@ static int matmul_q8(int level, int type, const void *w, size_t row_bytes, int64
 
     const int64_t nb = k / 32, ng = lanes ? (nb + lanes - 1) / lanes : 0;
     const size_t token_bytes = lanes ? (size_t)ng * MK_Q8_GROUP_BYTES(lanes) : 0;
-    // A row of at most half a group (k <= 256) is one half group for the per-row kernels, which beat the blocked
-    // one's padded full group at every token count (Q8_0, k = 256, 4096 rows in L2, 2 threads: 8 tokens 150 vs 70
-    // GMAC/s, 16: 150 vs 92, 64: 146 vs 130). Both give the same bits.
-    const int blocked = gemm != NULL && n_tokens >= GEMM_MIN_TOKENS && nb > lanes / 2;
+    // A Q8_0 row of at most half a group (k <= 256) is one half group for the per-row kernel (q8_0_nt), which beats
+    // the blocked one's padded full group at every token count (k = 256, 4096 rows in L2, 2 threads: 8 tokens 150
+    // vs 70 GMAC/s, 16: 150 vs 92, 64: 146 vs 130). Both give the same bits. The other types have no half group.
+    const int half_group_row = type == MK_TYPE_Q8_0 && nb <= lanes / 2;
+    const int blocked = gemm != NULL && n_tokens >= GEMM_MIN_TOKENS && !half_group_row;
     int64_t chunk = n_tokens;
     uint8_t *packed = NULL;
     if (lanes) {
