@@ -26,6 +26,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
+        // HTTP POST over libcurl, loaded with dlopen on first use (the remote backend's only networking).
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
         // Hot loops of the inference runtime in C: per-function AVX2/AVX-512 variants chosen at run time from the
         // CPU's features (so one binary runs on any x86-64), plus the persistent worker pool. Optimised even in
         // debug builds (the last -O wins) so the numeric tests stay fast; no fast-math, no FP contraction.
@@ -44,6 +49,7 @@ let package = Package(
             dependencies: [
                 "MoE",
                 "CZstd",
+                "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),

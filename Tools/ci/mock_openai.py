@@ -4,10 +4,12 @@ usage: python3 Tools/ci/mock_openai.py PORT_FILE
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, serves until killed. Completions are a fixed math
 completion whose numbers come from the request's seed; with "echo" it returns per-character "tokens" with
 text_offset and token_logprobs (-0.5 each) like vLLM's legacy completions API. A prompt containing "FAIL-ONCE"
-fails with HTTP 503 the first time it is seen, to exercise retries.
+fails with HTTP 503 the first time it is seen, to exercise retries. For tests of the HTTP client itself,
+/v1/headers answers with the request's headers and body length, and /v1/slow answers after 5 seconds.
 """
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 seen_failures = set()
@@ -18,6 +20,13 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
+        if self.path.rstrip("/") in ("/v1/headers", "/v1/slow"):
+            length = int(self.headers.get("Content-Length", 0))
+            self.rfile.read(length)
+            if self.path.rstrip("/") == "/v1/slow":
+                time.sleep(5)
+            self.reply({"headers": {k.lower(): v for k, v in self.headers.items()}, "body_length": length})
+            return
         if self.path.rstrip("/") != "/v1/completions":
             self.send_error(404)
             return
@@ -37,16 +46,22 @@ class Handler(BaseHTTPRequestHandler):
             text = (f"Ana buys {n} pens at 2 dollars each. How much does she pay?\n\nSolution:\n"
                     f"She pays {n}*2 = <<{n}*2={n * 2}>>{n * 2} dollars.\n#### {n * 2}")
             choice = {"text": text, "finish_reason": "stop"}
-        payload = json.dumps({"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4,
-                                                             "completion_tokens": 20}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.reply({"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 20}})
+
+    def reply(self, answer):
+        payload = json.dumps(answer).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout and cancellation tests)
 
 
 def main() -> None:
+    ThreadingHTTPServer.daemon_threads = True
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     with open(sys.argv[1], "w", encoding="utf-8") as handle:
         handle.write(str(server.server_address[1]))

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Generation and scoring through an OpenAI-compatible `/v1/completions` endpoint (vLLM, llama.cpp server, …).
 ///
@@ -79,16 +76,13 @@ public struct RemoteModel: Generator, ScoringModel {
     }
 
     private func post(_ body: JSONValue) async throws -> JSONValue {
-        var request = URLRequest(url: endpoint.appendingPathComponent("completions"), timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = Data(body.serialized().utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let text = String(decoding: data, as: UTF8.self)
-        guard status == 200 else {
-            throw RemoteError(status: status, body: String(text.prefix(500)))
+        var headers = ["Content-Type": "application/json"]
+        if let apiKey { headers["Authorization"] = "Bearer \(apiKey)" }
+        let response = try await HTTPPost.send(url: endpoint.appendingPathComponent("completions"), headers: headers,
+                                               body: Data(body.serialized().utf8), timeout: timeout)
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard response.status == 200 else {
+            throw RemoteError(status: response.status, body: String(text.prefix(500)))
         }
         do {
             return try JSONValue.parse(text)

@@ -17,6 +17,12 @@ public struct PipelineAssembly: Sendable {
 
     static func makeBackend(_ model: ModelConfig, threads: Int?) throws -> (PipelineBackend, @Sendable () -> Void) {
         if let endpoint = model.endpoint, let url = URL(string: endpoint) {
+            guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+                throw RefineryError.usage("model.endpoint \(endpoint) is not an http:// or https:// URL")
+            }
+            if let problem = HTTPPost.availability() {
+                throw RefineryError.usage("model.endpoint \(endpoint) needs libcurl: \(problem)")
+            }
             let key = model.apiKeyEnvironment.flatMap { ProcessInfo.processInfo.environment[$0] }
             let remote = RemoteModel(endpoint: url, model: model.remoteModel ?? "default", apiKey: key)
             return (PipelineBackend(generator: remote, scorer: remote, concurrency: model.concurrency), {})

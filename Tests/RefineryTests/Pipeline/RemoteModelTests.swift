@@ -4,28 +4,10 @@ import XCTest
 
 /// The OpenAI-compatible backend against a real HTTP server on loopback (Tools/ci/mock_openai.py).
 final class RemoteModelTests: XCTestCase {
-    private var server: Process?
     private var endpoint: URL!
 
     override func setUpWithError() throws {
-        let directory = try makeTemporaryDirectory(self)
-        let portFile = directory.appendingPathComponent("port")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Tools/ci/mock_openai.py").path, portFile.path]
-        try process.run()
-        server = process
-        var port: String?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
-            usleep(25_000)
-        }
-        endpoint = URL(string: "http://127.0.0.1:\(try XCTUnwrap(port, "the mock server did not start"))/v1")
-    }
-
-    override func tearDown() {
-        server?.terminate()
-        server?.waitUntilExit()
+        endpoint = try MockOpenAIServer(self).endpoint
     }
 
     func testGenerateAndScoreOverHTTP() async throws {
