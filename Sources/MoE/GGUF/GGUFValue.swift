@@ -36,7 +36,7 @@ public struct GGUFArray: Sendable, Hashable {
 }
 
 /// One metadata value.
-public indirect enum GGUFValue: Sendable, Hashable {
+public enum GGUFValue: Sendable, Hashable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32), float32(Float)
     case bool(Bool), string(String), array(GGUFArray), uint64(UInt64), int64(Int64), float64(Double)
 
