@@ -107,8 +107,12 @@ struct MixtureOfExpertsBlock {
         let downLength = whole ? d : max(d, Self.firstOutputsInDown(w.down, context) * expertLength)
         let sharedDownLength = whole ? d : max(d, Self.firstOutputsInDown(w.sharedDown, context) * sharedLength)
         let down = context.buffer(Scratch.down.rawValue, rows * k * downLength)
-        let sharedDown = context.buffer(Scratch.sharedDown.rawValue, rows * sharedDownLength)
         let hasShared = w.sharedGate != nil && sharedLength > 0
+        // When every product reads `normed` quantised (before its pool run writes anything), the shared expert's
+        // outputs can live in `normed`, dead by then; the combine reads them from there.
+        let sharedInNormed = !whole && hasShared && sharedDownLength <= d && Self.allInt8(w, context)
+        let sharedDown = sharedInNormed
+            ? normed : context.buffer(Scratch.sharedDown.rawValue, rows * sharedDownLength)
         if whole {
             expertsWhole(w, normed: normed, rows: rows, routing: routing, down: down, sharedDown: sharedDown,
                          context: context)
@@ -144,6 +148,12 @@ struct MixtureOfExpertsBlock {
         var counts: [Int]
         var offsets: [Int]
         var tokenOfSlot: UnsafePointer<Int32>
+    }
+
+    /// Whether every expert product (routed and shared) runs with integer activations.
+    static func allInt8(_ w: MoEWeights, _ context: ForwardContext) -> Bool {
+        let products: [WeightMatrix?] = [w.gate, w.up, w.down, w.sharedGate, w.sharedUp, w.sharedDown]
+        return products.allSatisfy { $0.map { Kernels.usesInt8($0, context.activations) } ?? true }
     }
 
     /// How many first-product outputs (up; gate too with integer down products) the product-by-product path keeps
