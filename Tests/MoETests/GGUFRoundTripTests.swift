@@ -36,6 +36,26 @@ final class GGUFRoundTripTests: XCTestCase {
         XCTAssertTrue(file.tensors.isEmpty)
     }
 
+    /// Tokenizer-sized arrays are stored typed; built either way they are the same value and read back the same.
+    func testTypedArraysEqualValueArraysAndRoundTrip() throws {
+        let strings = (0..<3000).map { "tok\($0)" }
+        let types = (0..<3000).map { Int32($0 % 6) }
+        let scores = (0..<3000).map { Float($0) * -0.25 }
+        XCTAssertEqual(GGUFArray(strings: strings), GGUFArray(elementType: .string, values: strings.map(GGUFValue.string)))
+        XCTAssertEqual(GGUFArray(int32s: types), GGUFArray(elementType: .int32, values: types.map(GGUFValue.int32)))
+        XCTAssertEqual(GGUFArray(float32s: scores).values, scores.map(GGUFValue.float32))
+        var writer = GGUFWriter()
+        writer.set("tokens", strings: strings)
+        writer.set("types", int32s: types)
+        writer.set("scores", float32s: scores)
+        let file = try GGUFFile(bytes: writer.serialize())
+        XCTAssertEqual(file.value("tokens")?.stringArray, strings)
+        XCTAssertEqual(file.value("types")?.intArray, types.map(Int.init))
+        XCTAssertEqual(file.value("scores")?.floatArray, scores)
+        XCTAssertEqual(file.value("types")?.arrayValue?.count, 3000)
+        XCTAssertNil(file.value("scores")?.stringArray)
+    }
+
     func testTensorsOfEverySupportedTypeRoundTripAligned() throws {
         for alignment in [32, 64, 8] {
             var writer = GGUFWriter()

@@ -66,7 +66,7 @@ public struct HunyuanMoEHyperparameters: Sendable, Hashable {
         if let v = try file.int(p + "vocab_size") {
             vocabularySize = v
         } else if let tokens = file.value("tokenizer.ggml.tokens")?.arrayValue {
-            vocabularySize = tokens.values.count
+            vocabularySize = tokens.count
         } else if let embedding = file.tensor(named: "token_embd.weight"), embedding.shape.count == 2 {
             vocabularySize = embedding.shape[1]
         } else {

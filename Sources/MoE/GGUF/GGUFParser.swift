@@ -107,6 +107,27 @@ enum GGUFParser {
                 throw GGUFError.unknownValueType(offset: typeOffset, raw: rawType)
             }
             let count = try reader.readCount("element count of \(what)", minimumSize: elementType.minimumSize)
+            switch elementType {
+            case .string:
+                var strings: [String] = []
+                strings.reserveCapacity(count)
+                for i in 0..<count { strings.append(try reader.readString("element \(i) of \(what)")) }
+                return .array(GGUFArray(strings: strings))
+            case .int32:
+                var integers: [Int32] = []
+                integers.reserveCapacity(count)
+                for i in 0..<count {
+                    integers.append(Int32(bitPattern: try reader.readU32("element \(i) of \(what)")))
+                }
+                return .array(GGUFArray(int32s: integers))
+            case .float32:
+                var floats: [Float] = []
+                floats.reserveCapacity(count)
+                for i in 0..<count { floats.append(Float(bitPattern: try reader.readU32("element \(i) of \(what)"))) }
+                return .array(GGUFArray(float32s: floats))
+            default:
+                break
+            }
             var values: [GGUFValue] = []
             values.reserveCapacity(count)
             for i in 0..<count {

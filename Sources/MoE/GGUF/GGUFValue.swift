@@ -25,13 +25,87 @@ public enum GGUFValueType: UInt32, Sendable, Hashable, CaseIterable {
 }
 
 /// An array of metadata values, all of `elementType` (arrays may nest).
+///
+/// Arrays of strings, int32 and float32 (a tokenizer's tokens, token types, scores and merges: hundreds of
+/// thousands of elements in a large vocabulary) are stored as plain typed arrays, not one `GGUFValue` each.
 public struct GGUFArray: Sendable, Hashable {
-    public var elementType: GGUFValueType
-    public var values: [GGUFValue]
+    public let elementType: GGUFValueType
+    private let storage: Storage
+
+    private enum Storage: Sendable, Hashable {
+        case strings([String])
+        case int32s([Int32])
+        case float32s([Float])
+        case values([GGUFValue])
+    }
 
     public init(elementType: GGUFValueType, values: [GGUFValue]) {
         self.elementType = elementType
-        self.values = values
+        switch elementType {
+        case .string:
+            let strings = values.compactMap(\.stringValue)
+            storage = strings.count == values.count ? .strings(strings) : .values(values)
+        case .int32:
+            let integers = values.compactMap { if case .int32(let v) = $0 { v } else { nil } }
+            storage = integers.count == values.count ? .int32s(integers) : .values(values)
+        case .float32:
+            let floats = values.compactMap { if case .float32(let v) = $0 { v } else { nil } }
+            storage = floats.count == values.count ? .float32s(floats) : .values(values)
+        default:
+            storage = .values(values)
+        }
+    }
+
+    public init(strings: [String]) {
+        elementType = .string
+        storage = .strings(strings)
+    }
+
+    public init(int32s: [Int32]) {
+        elementType = .int32
+        storage = .int32s(int32s)
+    }
+
+    public init(float32s: [Float]) {
+        elementType = .float32
+        storage = .float32s(float32s)
+    }
+
+    public var count: Int {
+        switch storage {
+        case .strings(let v): v.count
+        case .int32s(let v): v.count
+        case .float32s(let v): v.count
+        case .values(let v): v.count
+        }
+    }
+
+    /// The elements as metadata values (built on each call for typed arrays).
+    public var values: [GGUFValue] {
+        switch storage {
+        case .strings(let v): v.map(GGUFValue.string)
+        case .int32s(let v): v.map(GGUFValue.int32)
+        case .float32s(let v): v.map(GGUFValue.float32)
+        case .values(let v): v
+        }
+    }
+
+    /// The elements when they are strings (without copying them).
+    public var strings: [String]? {
+        if case .strings(let v) = storage { return v }
+        return nil
+    }
+
+    /// The elements when they are int32 (without copying them).
+    public var int32s: [Int32]? {
+        if case .int32s(let v) = storage { return v }
+        return nil
+    }
+
+    /// The elements when they are float32 (without copying them).
+    public var float32s: [Float]? {
+        if case .float32s(let v) = storage { return v }
+        return nil
     }
 }
 
@@ -98,16 +172,14 @@ public enum GGUFValue: Sendable, Hashable {
     }
 
     /// An array of strings, or nil if this is not one.
-    public var stringArray: [String]? {
-        guard let array = arrayValue, array.elementType == .string else { return nil }
-        return array.values.compactMap(\.stringValue)
-    }
+    public var stringArray: [String]? { arrayValue?.strings }
 
     /// An array of integers (any integer element type), or nil.
     public var intArray: [Int]? {
         guard let array = arrayValue else { return nil }
+        if let integers = array.int32s { return integers.map(Int.init) }
         var result: [Int] = []
-        result.reserveCapacity(array.values.count)
+        result.reserveCapacity(array.count)
         for value in array.values {
             guard let v = value.intValue else { return nil }
             result.append(v)
@@ -118,8 +190,10 @@ public enum GGUFValue: Sendable, Hashable {
     /// An array of floats (any numeric element type), or nil.
     public var floatArray: [Float]? {
         guard let array = arrayValue else { return nil }
+        if let floats = array.float32s { return floats }
+        if let integers = array.int32s { return integers.map(Float.init) }
         var result: [Float] = []
-        result.reserveCapacity(array.values.count)
+        result.reserveCapacity(array.count)
         for value in array.values {
             guard let v = value.doubleValue else { return nil }
             result.append(Float(v))
@@ -131,7 +205,7 @@ public enum GGUFValue: Sendable, Hashable {
     public var summary: String {
         switch self {
         case .string(let s): return s.count > 60 ? "\"\(s.prefix(57))...\"" : "\"\(s)\""
-        case .array(let a): return "[\(a.elementType) x \(a.values.count)]"
+        case .array(let a): return "[\(a.elementType) x \(a.count)]"
         case .bool(let b): return String(b)
         case .float32(let f): return String(f)
         case .float64(let d): return String(d)

@@ -42,13 +42,13 @@ public struct GGUFWriter: Sendable {
     public mutating func set(_ key: String, float32: Float) { set(key, .float32(float32)) }
     public mutating func set(_ key: String, bool: Bool) { set(key, .bool(bool)) }
     public mutating func set(_ key: String, strings: [String]) {
-        set(key, .array(GGUFArray(elementType: .string, values: strings.map { .string($0) })))
+        set(key, .array(GGUFArray(strings: strings)))
     }
     public mutating func set(_ key: String, int32s: [Int32]) {
-        set(key, .array(GGUFArray(elementType: .int32, values: int32s.map { .int32($0) })))
+        set(key, .array(GGUFArray(int32s: int32s)))
     }
     public mutating func set(_ key: String, float32s: [Float]) {
-        set(key, .array(GGUFArray(elementType: .float32, values: float32s.map { .float32($0) })))
+        set(key, .array(GGUFArray(float32s: float32s)))
     }
 
     /// Adds a tensor of raw, already encoded bytes. `shape` is in ggml order (row length first).
@@ -160,8 +160,16 @@ struct ByteWriter {
         case .float64(let v): u64(v.bitPattern)
         case .array(let array):
             u32(array.elementType.rawValue)
-            u64(UInt64(array.values.count))
-            for element in array.values { self.value(element) }
+            u64(UInt64(array.count))
+            if let strings = array.strings {
+                for element in strings { string(element) }
+            } else if let integers = array.int32s {
+                for element in integers { u32(UInt32(bitPattern: element)) }
+            } else if let floats = array.float32s {
+                for element in floats { u32(element.bitPattern) }
+            } else {
+                for element in array.values { self.value(element) }
+            }
         }
     }
 }
