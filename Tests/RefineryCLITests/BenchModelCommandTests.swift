@@ -6,7 +6,7 @@ import XCTest
 final class BenchModelCommandTests: XCTestCase {
     private static let requiredKeys = [
         "prompt_tokens_per_second", "decode_tokens_per_second", "batch", "aggregate_tokens_per_second", "rss_bytes",
-        "roofline_ratio",
+        "roofline_ratio", "file_bytes", "kv_cache_bytes", "rss_ratio",
     ]
 
     private func fixture(_ name: String) throws -> String {
@@ -50,6 +50,12 @@ final class BenchModelCommandTests: XCTestCase {
         XCTAssertGreaterThan(windowTokens, 0)
         XCTAssertLessThanOrEqual(windowTokens, 2 * 32)
         XCTAssertNotNil(json["kernel_level"] as? String)
+        // The memory bound's terms: the file's size, and KV pages for at least the batch's positions (f16).
+        let fileBytes = Double(try XCTUnwrap(
+            try FileManager.default.attributesOfItem(atPath: model)[.size] as? NSNumber).intValue)
+        XCTAssertEqual(try number(json, "file_bytes"), fileBytes)
+        XCTAssertEqual(try number(json, "rss_ratio"),
+                       try number(json, "rss_bytes") / (fileBytes + number(json, "kv_cache_bytes")), accuracy: 1e-9)
     }
 
     func testActiveWeightBytesCountOnlySelectedExperts() throws {

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Runtime vs llama.cpp on the same GGUF files, same machine, same thread count, interleaved in one run.
 #
-#   LLAMA_CPP_BIN=/path/to/llama.cpp/build/bin Tools/bench/compare-llamacpp.sh [OUT_DIR] [ROUNDS]
+#   LLAMA_CPP_BIN=/path/to/llama.cpp/build/bin [TYPES="q8_0 q4_k f32"] Tools/bench/compare-llamacpp.sh [OUT_DIR] [ROUNDS]
 #
-# Writes (or reuses) OUT_DIR/bench-{q8_0,q4_k}.gguf, the issue's benchmark shape made by `refinery model synthesize`
+# Writes (or reuses) OUT_DIR/bench-{q8_0,q4_k}.gguf (TYPES, default "q8_0 q4_k"; f32 is a 1.9 GB file), the issue's
+# benchmark shape made by `refinery model synthesize`
 # (hidden 1024, 8 layers, 8 heads x 128, 2 KV heads, 32 experts top-4 FFN 512, shared FFN 512, vocab 16384, random
 # weights), and measures on each file and on the bundled model, ROUNDS times (default 2), alternating engines:
 #   llama.cpp: llama-bench -t 2 -p 512 -n 128 (pp512, tg128) and llama-batched-bench -t 2 -npp 64 -ntg 32 -npl 16
 #   refinery:  refinery bench model --prompt 512 --generate 128 --batch 16 --json (int8 activations; also float)
-# and prints one JSON line per measurement to OUT_DIR/results.jsonl plus a summary table (best round per engine) and
-# the per-round ratios with their median.
+# and prints one JSON line per measurement to OUT_DIR/results.jsonl plus a summary table (best round per engine),
+# the per-round ratios with their median, and refinery's resident set against GGUF size + KV cache (rss_ratio).
 # llama.cpp is never part of this repository: build it yourself (CPU, Release, GGML_NATIVE=ON), e.g. from the
 # ngxson/llama.cpp repository at tag b10573 (`cmake -B build -DLLAMA_BUILD_TOOLS=ON && cmake --build build
 # --target llama-bench llama-batched-bench`).
@@ -22,11 +23,12 @@ refinery="${REFINERY:-$here/.build/release/refinery}"
 threads="${THREADS:-2}"
 mkdir -p "$out"
 [[ -x "$refinery" ]] || (cd "$here" && swift build -c release --product refinery)
-for t in q8_0 q4_k; do
+models=()
+for t in ${TYPES:-q8_0 q4_k}; do
     [[ -f "$out/bench-$t.gguf" ]] || "$refinery" model synthesize "$out/bench-$t.gguf" --type "$t"
+    models+=("$out/bench-$t.gguf")
 done
-models=("$out/bench-q8_0.gguf" "$out/bench-q4_k.gguf" "$here/Models/refinery-moe-tiny-q8_0.gguf"
-        "$here/Models/refinery-moe-tiny-f32.gguf")
+models+=("$here/Models/refinery-moe-tiny-q8_0.gguf" "$here/Models/refinery-moe-tiny-f32.gguf")
 results="$out/results.jsonl"
 : > "$results"
 for ((r = 1; r <= rounds; r++)); do
@@ -61,7 +63,8 @@ j = json.load(sys.stdin)
 for kind, key in [("prompt", "prompt_tokens_per_second"), ("decode", "decode_tokens_per_second"),
                   ("batch16", "aggregate_tokens_per_second")]:
     print(json.dumps({"round": '"$r"', "model": "'"$name"'", "engine": "refinery-'"$act"'", "measure": kind,
-                      "tokens_per_second": j[key], "rss_bytes": j["rss_bytes"], "roofline": j["roofline_ratio"]}))' \
+                      "tokens_per_second": j[key], "rss_bytes": j["rss_bytes"], "rss_ratio": j["rss_ratio"],
+                      "roofline": j["roofline_ratio"]}))' \
                 >> "$results"
         done
     done
@@ -96,4 +99,12 @@ for m in models:
             ordered = sorted(ratios)
             median = (ordered[len(ordered) // 2] + ordered[(len(ordered) - 1) // 2]) / 2
             print(f"{m:32} {meas:8}   " + " ".join(f"{x:.2f}" for x in ratios).ljust(44) + f" {median:.2f}x")
+print()
+print(f"{'model':32} engine           RSS MiB per round, and / (GGUF size + KV cache)      roofline per round")
+for m in models:
+    for e in engines[1:]:
+        runs = [r for r in rows if r["model"] == m and r["engine"] == e and r["measure"] == "decode"]
+        if runs:
+            rss = " ".join(f"{r['rss_bytes'] / 1048576:.1f} ({r.get('rss_ratio', 0):.3f})" for r in runs)
+            print(f"{m:32} {e:16} {rss:52} " + " ".join(f"{r['roofline']:.2f}" for r in runs))
 PY

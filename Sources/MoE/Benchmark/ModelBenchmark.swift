@@ -62,6 +62,13 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
     public var aggregateEndToEndTokensPerSecond: Double
     /// VmRSS from /proc/self/status after the runs (nil where that file does not exist).
     public var rssBytes: Int?
+    /// Size of the GGUF file and of the KV cache pages held when the RSS was read: the memory bound is
+    /// `rss_bytes <= 1.15 * (file_bytes + kv_cache_bytes)`.
+    public var fileBytes: Int
+    public var kvCacheBytes: Int
+    public var rssRatio: Double? {
+        rssBytes.map { Double($0) / Double(max(1, fileBytes + kvCacheBytes)) }
+    }
     /// Weight bytes one decoded token reads: everything but the routed experts it does not select, at the storage
     /// types (one row of the token embedding, plus the whole embedding again when it is the tied output head).
     public var activeWeightBytesPerToken: Int
@@ -89,6 +96,9 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         case aggregateWindowSeconds = "aggregate_window_seconds"
         case aggregateEndToEndTokensPerSecond = "aggregate_end_to_end_tokens_per_second"
         case rssBytes = "rss_bytes"
+        case fileBytes = "file_bytes"
+        case kvCacheBytes = "kv_cache_bytes"
+        case rssRatio = "rss_ratio"
         case activeWeightBytesPerToken = "active_weight_bytes_per_token"
         case copyBandwidthBytesPerSecond = "copy_bandwidth_bytes_per_second"
         case rooflineRatio = "roofline_ratio"
@@ -114,6 +124,9 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
         try c.encode(aggregateWindowSeconds, forKey: .aggregateWindowSeconds)
         try c.encode(aggregateEndToEndTokensPerSecond, forKey: .aggregateEndToEndTokensPerSecond)
         try c.encode(rssBytes, forKey: .rssBytes)  // null rather than absent when unknown
+        try c.encode(fileBytes, forKey: .fileBytes)
+        try c.encode(kvCacheBytes, forKey: .kvCacheBytes)
+        try c.encode(rssRatio, forKey: .rssRatio)
         try c.encode(activeWeightBytesPerToken, forKey: .activeWeightBytesPerToken)
         try c.encode(copyBandwidthBytesPerSecond, forKey: .copyBandwidthBytesPerSecond)
         try c.encode(rooflineRatio, forKey: .rooflineRatio)
@@ -135,7 +148,10 @@ public struct ModelBenchmarkReport: Sendable, Encodable {
                 + "\(batchGenerateTokens) new tokens; decode only: \(aggregateWindowTokens) tokens in "
                 + String(format: "%.3f s", aggregateWindowSeconds) + " after the last prefill)",
             "                \(rate(aggregateEndToEndTokensPerSecond)) tokens/s end to end (prefill included)",
-            "rss:            " + (rssBytes.map { String(format: "%.1f MiB", Double($0) / 1_048_576) } ?? "unknown"),
+            "rss:            " + (rssBytes.map { String(format: "%.1f MiB", Double($0) / 1_048_576) } ?? "unknown")
+                + String(format: " (GGUF file %.1f MiB + KV cache %.1f MiB", Double(fileBytes) / 1_048_576,
+                         Double(kvCacheBytes) / 1_048_576)
+                + (rssRatio.map { String(format: "; %.3f× their sum)", $0) } ?? ")"),
             "weights/token:  " + String(format: "%.2f MiB", Double(activeWeightBytesPerToken) / 1_048_576)
                 + " (active parameters at their storage types)",
             "copy bandwidth: \(gb(copyBandwidthBytesPerSecond)) (best memcpy of a buffer, bytes read + written)",
@@ -192,6 +208,7 @@ public enum ModelBenchmark {
         let batched = try await runBatch(engine: engine, prompts: prompts, newTokens: batchGenerate)
         if batched.windowTokens == 0 { notes.append("batched decode window is empty (too few new tokens)") }
 
+        let resident = residentBytes()  // before the copy-bandwidth buffers
         let activeBytes = activeWeightBytesPerToken(file: file, expertsUsed: model.summary.expertsUsed)
         let bandwidth = copyBandwidth(bytes: options.copyBufferBytes, repetitions: options.copyRepetitions)
         return ModelBenchmarkReport(
@@ -201,7 +218,8 @@ public enum ModelBenchmark {
             generateTokens: generate, decodeTokensPerSecond: decodeRate, batch: batch,
             batchGenerateTokens: batchGenerate, stepTokens: stepTokens, aggregateTokensPerSecond: batched.windowRate,
             aggregateWindowTokens: batched.windowTokens, aggregateWindowSeconds: batched.windowSeconds,
-            aggregateEndToEndTokensPerSecond: batched.endToEndRate, rssBytes: residentBytes(),
+            aggregateEndToEndTokensPerSecond: batched.endToEndRate, rssBytes: resident,
+            fileBytes: file.fileSize, kvCacheBytes: engine.statistics.kvCacheBytes,
             activeWeightBytesPerToken: activeBytes, copyBandwidthBytesPerSecond: bandwidth,
             rooflineRatio: bandwidth > 0 ? Double(activeBytes) * decodeRate / bandwidth : 0, notes: notes)
     }

@@ -227,6 +227,7 @@ final class EngineCore: @unchecked Sendable {
         statistics.generatedTokens += generatedTokens
         statistics.forwardSeconds += elapsed
         statistics.maxSequencesInStep = max(statistics.maxSequencesInStep, entries.count)
+        statistics.kvCacheBytes = cache.allocatedBytes
         let finished = done.map { $0.0 }
         active.removeAll { request in finished.contains { $0 === request } }
         let continuations = done.map { (takeContinuationLocked($0.0), $0.1) }

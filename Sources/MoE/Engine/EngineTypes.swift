@@ -55,4 +55,6 @@ public struct EngineStatistics: Sendable, Hashable {
     public var forwardSeconds = 0.0
     /// Largest number of sequences processed in one step.
     public var maxSequencesInStep = 0
+    /// Bytes of KV cache pages allocated after the last step (pages of finished sequences stay, for reuse).
+    public var kvCacheBytes = 0
 }
