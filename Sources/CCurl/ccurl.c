@@ -42,6 +42,7 @@ static struct {
     char error[256];
     int (*global_init)(long flags);
     void *(*easy_init)(void);
+    void (*easy_reset)(void *easy);
     int (*easy_setopt)(void *easy, int option, ...);
     int (*easy_perform)(void *easy);
     int (*easy_getinfo)(void *easy, int info, ...);
@@ -75,6 +76,7 @@ static void load(void) {
     } while (0)
     SYMBOL(global_init, "curl_global_init");
     SYMBOL(easy_init, "curl_easy_init");
+    SYMBOL(easy_reset, "curl_easy_reset");
     SYMBOL(easy_setopt, "curl_easy_setopt");
     SYMBOL(easy_perform, "curl_easy_perform");
     SYMBOL(easy_getinfo, "curl_easy_getinfo");
@@ -94,6 +96,32 @@ int ccurl_available(char *error, size_t capacity) {
     pthread_once(&load_once, load);
     if (!curl.handle && error && capacity > 0) snprintf(error, capacity, "%s", curl.error);
     return curl.handle != NULL;
+}
+
+// Finished handles kept for the next request: a handle keeps its connections open (HTTP keep-alive, TLS sessions)
+// across curl_easy_reset, so consecutive requests to one endpoint skip the TCP and TLS handshakes.
+enum { IDLE_HANDLES = 64 };
+static void *idle[IDLE_HANDLES];
+static int idle_count;
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *take_handle(void) {
+    void *easy = NULL;
+    pthread_mutex_lock(&idle_lock);
+    if (idle_count > 0) easy = idle[--idle_count];
+    pthread_mutex_unlock(&idle_lock);
+    return easy ? easy : curl.easy_init();
+}
+
+static void return_handle(void *easy) {
+    curl.easy_reset(easy);  // drops the options that point into the finished call's stack frame
+    pthread_mutex_lock(&idle_lock);
+    if (idle_count < IDLE_HANDLES) {
+        idle[idle_count++] = easy;
+        easy = NULL;
+    }
+    pthread_mutex_unlock(&idle_lock);
+    if (easy) curl.easy_cleanup(easy);
 }
 
 struct ccurl_cancel {
@@ -156,7 +184,7 @@ ccurl_result ccurl_post(const char *url, const char *const *headers, size_t head
     memset(response, 0, sizeof *response);
     if (!ccurl_available(response->error, sizeof response->error)) return CCURL_UNAVAILABLE;
     if (cancel && atomic_load(&cancel->set)) return CCURL_CANCELLED;
-    void *easy = curl.easy_init();
+    void *easy = take_handle();
     if (!easy) {
         snprintf(response->error, sizeof response->error, "curl_easy_init failed");
         return CCURL_TRANSPORT;
@@ -184,7 +212,11 @@ ccurl_result ccurl_post(const char *url, const char *const *headers, size_t head
     int code = curl.easy_perform(easy);
     long status = 0;
     curl.easy_getinfo(easy, INFO_RESPONSE_CODE, &status);
-    curl.easy_cleanup(easy);
+    if (code == 0) {
+        return_handle(easy);
+    } else {
+        curl.easy_cleanup(easy);  // a failed transfer's connection is not worth keeping
+    }
     curl.slist_free_all(list);
 
     ccurl_result result = CCURL_OK;

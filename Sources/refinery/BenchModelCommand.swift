@@ -33,7 +33,7 @@ struct BenchModelCommand: AsyncParsableCommand {
     var generate = 128
 
     @Option(name: .long, help: "Concurrent sequences of the batched decode measurement.")
-    var batch = 4
+    var batch = 16
 
     @Option(name: .customLong("step-tokens"),
             help: "Most tokens per forward step: longer prompts are prefilled in chunks of this many.")

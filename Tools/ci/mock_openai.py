@@ -5,7 +5,8 @@ Binds 127.0.0.1 on a free port, writes the port to PORT_FILE, serves until kille
 completion whose numbers come from the request's seed; with "echo" it returns per-character "tokens" with
 text_offset and token_logprobs (-0.5 each) like vLLM's legacy completions API. A prompt containing "FAIL-ONCE"
 fails with HTTP 503 the first time it is seen, to exercise retries. For tests of the HTTP client itself,
-/v1/headers answers with the request's headers and body length, and /v1/slow answers after 5 seconds.
+/v1/headers answers with the request's headers, body length and client port (HTTP/1.1 keep-alive: a reused
+connection keeps its port), and /v1/slow answers after 5 seconds.
 """
 import json
 import sys
@@ -16,6 +17,8 @@ seen_failures = set()
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
@@ -25,7 +28,8 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
             if self.path.rstrip("/") == "/v1/slow":
                 time.sleep(5)
-            self.reply({"headers": {k.lower(): v for k, v in self.headers.items()}, "body_length": length})
+            self.reply({"headers": {k.lower(): v for k, v in self.headers.items()}, "body_length": length,
+                        "client_port": self.client_address[1]})
             return
         if self.path.rstrip("/") != "/v1/completions":
             self.send_error(404)

@@ -7,7 +7,7 @@ public struct ModelBenchmarkOptions: Sendable, Hashable {
     /// New tokens of the single-stream decode measurement (after a `decodePromptTokens` prompt).
     public var generateTokens = 128
     /// Concurrent sequences of the batched decode measurement.
-    public var batch = 4
+    public var batch = 16
     /// New tokens per sequence in the batched measurement.
     public var batchGenerateTokens = 32
     /// Prompt length before both decode measurements.

@@ -4,7 +4,7 @@ import Foundation
 /// One HTTP POST over libcurl, loaded on first use (`CCurl`): the pipeline links no networking library, so runs on
 /// the bundled model never map libcurl and its TLS stack. Each request blocks a thread of its own, never one of
 /// Swift's cooperative threads (two on two cores, shared with the pipeline's stages); cancelling the calling task
-/// aborts the transfer.
+/// aborts the transfer. Finished handles are reused, so requests to one endpoint share kept-alive connections.
 enum HTTPPost {
     struct Response: Sendable {
         var status: Int
@@ -24,8 +24,9 @@ enum HTTPPost {
     /// Sends `body` to `url` and returns the status and body of the answer, whatever the status.
     static func send(url: URL, headers: [String: String], body: Data, timeout: Double) async throws -> Response {
         let cancel = CancelFlag()
-        let request = Request(url: url.absoluteString, headers: headers.sorted { $0.key < $1.key }.map { "\($0): \($1)" },
-                              body: body, timeoutMilliseconds: Int(max(0, timeout) * 1000))
+        let lines = headers.sorted { $0.key < $1.key }.map { "\($0): \($1)" }
+        let request = Request(url: url.absoluteString, headers: lines, body: body,
+                              timeoutMilliseconds: Int(max(0, timeout) * 1000))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, Error>) in
                 let thread = Thread {

@@ -21,6 +21,10 @@ final class HTTPPostTests: XCTestCase {
         XCTAssertEqual(answer["headers"]?["authorization"]?.stringValue, "Bearer k")
         XCTAssertEqual(answer["headers"]?["content-type"]?.stringValue, "application/json")
         XCTAssertNil(answer["headers"]?["expect"], "no 100-continue handshake")
+        let again = try await HTTPPost.send(url: server.endpoint.appendingPathComponent("headers"), headers: [:],
+                                            body: Data("{}".utf8), timeout: 20)
+        XCTAssertEqual(try JSONValue.parse(String(decoding: again.body, as: UTF8.self))["client_port"]?.intValue,
+                       answer["client_port"]?.intValue, "the second request reuses the first one's connection")
 
         let missing = try await HTTPPost.send(url: server.endpoint.appendingPathComponent("nowhere"), headers: [:],
                                               body: Data("{}".utf8), timeout: 20)
