@@ -13,13 +13,14 @@ struct BenchModelCommand: AsyncParsableCommand {
             Prefaults the weights, then with greedy sampling and seeded random token ids measures: prefill tokens/s \
             of a --prompt-token prompt fed in steps of at most --step-tokens tokens (admission to first token); \
             single-stream decode tokens/s of --generate new tokens after a 64-token prompt (tokens after the first \
-            over the time after the first); batched decode: --batch concurrent requests of 32 new tokens after \
-            64-token prompts, reported as tokens sampled after the last request's prefill step over the time from \
-            that step to the last token (decode only), and end to end (prefill included). RSS is VmRSS after the \
-            runs. The roofline ratio is the weight bytes a decoded token reads (attention, shared expert, top-k \
-            routed experts and output head at their storage types) times decode tokens/s, divided by the best memcpy \
-            rate of a 256 MB buffer (bytes read plus bytes written, as STREAM counts a copy). Sizes that do not fit \
-            the model's context are clamped (the report says so).
+            over the time after the first); batched decode: --batch concurrent requests of --batch-generate new \
+            tokens after 64-token prompts, reported as tokens sampled after the last request's prefill step over the \
+            time from that step to the last token (decode only), and end to end (prefill included). RSS is VmRSS \
+            after the runs, also as a ratio to the GGUF file's size plus the KV cache pages held. The roofline ratio \
+            is the weight bytes a decoded token reads (attention, shared expert, top-k routed experts and output head \
+            at their storage types) times decode tokens/s, divided by the best memcpy rate of a 256 MB buffer (bytes \
+            read plus bytes written, as STREAM counts a copy). Sizes that do not fit the model's context are clamped \
+            (the report says so).
             """
     )
 
@@ -34,6 +35,9 @@ struct BenchModelCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Concurrent sequences of the batched decode measurement.")
     var batch = 16
+
+    @Option(name: .customLong("batch-generate"), help: "New tokens per sequence of the batched decode measurement.")
+    var batchGenerate = 32
 
     @Option(name: .customLong("step-tokens"),
             help: "Most tokens per forward step: longer prompts are prefilled in chunks of this many.")
@@ -60,10 +64,10 @@ struct BenchModelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard prompt >= 1, generate >= 1, batch >= 1, batch <= 1024, threads >= 0, stepTokens >= 1,
-                  stepTokens <= 65536, copyMegabytes >= 1, copyMegabytes <= 4096 else {
-                throw RefineryError.usage("--prompt and --generate must be >= 1, --batch in 1...1024, "
-                                          + "--step-tokens in 1...65536, --threads >= 0")
+            guard prompt >= 1, generate >= 1, batchGenerate >= 1, batch >= 1, batch <= 1024, threads >= 0,
+                  stepTokens >= 1, stepTokens <= 65536, copyMegabytes >= 1, copyMegabytes <= 4096 else {
+                throw RefineryError.usage("--prompt, --generate and --batch-generate must be >= 1, --batch in "
+                                          + "1...1024, --step-tokens in 1...65536, --threads >= 0")
             }
             let path = URL(commandLinePath: model).path
             let file: GGUFFile
@@ -76,6 +80,7 @@ struct BenchModelCommand: AsyncParsableCommand {
             options.promptTokens = prompt
             options.generateTokens = generate
             options.batch = batch
+            options.batchGenerateTokens = batchGenerate
             options.stepTokens = stepTokens
             options.threads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             options.seed = seed
