@@ -442,13 +442,6 @@ void mk_q8_pack_avx512(int type, const mk_block_q8 *x, int64_t nb, uint8_t *out)
         }                                                                                                  \
     }
 
-/// How far ahead the per-row loops ask for weight rows, into L2. Rows of one weight matrix are streamed from DRAM
-/// once per step; the hardware prefetcher alone runs a short way ahead of the loop. Measured on 2 cores (rows of
-/// 1024, 1 token, DRAM, 6 interleaved rounds; medians): Q4_K 24.9 -> 30.7 GB/s (512 rows in 2 tasks), Q6_K 27.8 ->
-/// 32.2 (2048 rows in 4), Q8_0 26.5 -> 31.2; 2 KB ahead lost, 12 KB gained less, L1 prefetches 4 rows ahead
-/// (the previous scheme) gained nothing for Q8_0.
-#define STREAM_PREFETCH_BYTES 6144
-
 /// Rows of one token count: the per-row kernel with the count fixed, its constants hoisted out of the row loop; the
 /// row STREAM_PREFETCH_BYTES on is prefetched.
 INL void rows_loop(void (*nt_fn)(const uint8_t *, const uint8_t *const *, int64_t, float *, const int),

@@ -142,6 +142,8 @@ int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int
     if (max_nt > 4 && is_float_type(type) && max_nt * k * (int64_t)sizeof(float) > FLOAT_GROUP_BYTES) max_nt = 4;
     const uint8_t *base = (const uint8_t *)w;
     const int64_t tile = rows_per_tile(row_bytes);
+    // Rows are streamed once (the first token group of each tile); later groups find the tile in L2.
+    const int64_t ahead = (STREAM_PREFETCH_BYTES + (int64_t)row_bytes - 1) / (int64_t)row_bytes;
     // Token groups are copied to a packed buffer whose row stride is not a multiple of 4 KiB: with power-of-two
     // strides (hidden size 1024, ...) the group's rows all fall in the same L1 sets and thrash (8x slower for F32).
     const int64_t packed_stride = ((k + 15) / 16) * 16 + 16;
@@ -163,6 +165,9 @@ int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int
             }
             float out[MK_MAX_NT];
             for (int64_t r = r0; r < r1; r++) {
+                if (t0 == 0 && r + ahead < row_end) {
+                    mk_prefetch_l2_bytes(base + (size_t)(r + ahead) * row_bytes, row_bytes);
+                }
                 fn(base + (size_t)r * row_bytes, xs, nt, k, out);
                 for (int t = 0; t < nt; t++) y[(t0 + t) * ldy + r] = out[t];
             }
