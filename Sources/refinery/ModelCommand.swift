@@ -10,7 +10,7 @@ struct ModelCommand: AsyncParsableCommand {
         commandName: "model",
         abstract: "Inspect and run GGUF models with the bundled MoE runtime.",
         subcommands: [ModelInfoCommand.self, ModelGenerateCommand.self, ModelLogitsCommand.self,
-                      ModelSynthesizeCommand.self]
+                      ModelSynthesizeCommand.self, ModelQuantizeCommand.self]
     )
 }
 
@@ -225,6 +225,7 @@ enum ModelCLI {
             if case .forwardFailed = error { return (3, error.description) }
             return (2, error.description)
         case let error as KVCacheError: return (2, error.description)
+        case let error as GGUFRequantizer.RequantizeError: return (2, error.description)
         default: return (3, "internal error: \(error)")
         }
     }

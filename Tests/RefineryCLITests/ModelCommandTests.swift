@@ -122,5 +122,31 @@ final class ModelCommandTests: XCTestCase {
 
         let outOfVocabulary = try run(["logits", model, "--tokens", "1,100000"])
         XCTAssertEqual(outOfVocabulary.status, 2, outOfVocabulary.stderr)
+
+        let output = directory.appendingPathComponent("out.gguf").path
+        let unknownType = try run(["quantize", model, output, "--type", "q3_x"])
+        XCTAssertEqual(unknownType.status, 1, unknownType.stderr)
+        XCTAssertTrue(unknownType.stderr.contains("q3_x"), unknownType.stderr)
+        let malformedInput = try run(["quantize", bad.path, output, "--type", "q8_0"])
+        XCTAssertEqual(malformedInput.status, 2, malformedInput.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "nothing written for a failed conversion")
+    }
+
+    func testQuantizeWritesAModelTheOtherCommandsRun() throws {
+        let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("refinery-quantize-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("f16.gguf").path
+        let converted = try run(["quantize", model, output, "--type", "f16"])
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        XCTAssertTrue(converted.stdout.contains("as F16"), converted.stdout)
+        let info = try run(["info", output, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let (tokens, expected) = try reference("hy-f32-cla1-gqa1-top2")
+        let logits = try self.logits(try run(["logits", output, "--tokens", tokens.map(String.init).joined(separator: ","),
+                                              "--all-positions"]))
+        XCTAssertEqual(logits.count, expected.count)
+        XCTAssertLessThan(relativeError(logits, expected), 0.02, "F16 weights stay close to the F32 reference")
     }
 }

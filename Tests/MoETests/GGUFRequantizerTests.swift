@@ -1,0 +1,76 @@
+import XCTest
+@testable import MoE
+
+final class GGUFRequantizerTests: XCTestCase {
+    private func small(_ type: GGMLType) -> SyntheticModelSpec {
+        var spec = SyntheticModelSpec()
+        spec.vocabulary = 300
+        spec.embedding = 256
+        spec.layers = 2
+        spec.heads = 4
+        spec.kvHeads = 2
+        spec.headDim = 64
+        spec.experts = 4
+        spec.expertsUsed = 2
+        spec.expertLength = 256
+        spec.sharedLength = 256
+        spec.context = 64
+        spec.weightType = type
+        return spec
+    }
+
+    private func lastLogits(_ file: GGUFFile, _ tokens: [Int32]) throws -> [Float] {
+        let model = try ModelRegistry.load(file)
+        let cache = KVCache(layout: model.cacheLayout, maxTokens: 64, maxPositions: model.contextLength)
+        let context = ForwardContext(threads: 1, activations: .float)
+        let entry = ForwardBatch.Entry(slot: cache.newSequence(), tokens: tokens, logitIndices: [tokens.count - 1])
+        return try model.forward(ForwardBatch(entries: [entry]), cache: cache, context: context).logits
+    }
+
+    /// An F32 model stored as Q8_0 is the very file the synthesizer writes as Q8_0 from the same values (the same
+    /// encoder; F32 decodes exactly), tensor for tensor and byte for byte.
+    func testF32ToQ8_0MatchesTheQ8_0FileOfTheSameWeights() throws {
+        let f32 = try GGUFFile(bytes: small(.f32).build())
+        let (bytes, report) = try GGUFRequantizer.requantize(f32, to: .q8_0)
+        XCTAssertEqual(bytes, try small(.q8_0).build())
+        XCTAssertTrue(report.converted.contains("blk.0.ffn_up_exps.weight"))
+        XCTAssertTrue(report.kept.contains("blk.0.ffn_gate_inp.weight"), "the router stays F32")
+        XCTAssertTrue(report.kept.contains("blk.1.attn_norm.weight"), "vectors are copied")
+    }
+
+    func testQ4_KKeepsMetadataRouterAndNormsAndStaysCloseToF32() throws {
+        let f32 = try GGUFFile(bytes: small(.f32).build())
+        let q4 = try GGUFFile(bytes: GGUFRequantizer.requantize(f32, to: .q4_K).bytes)
+        XCTAssertEqual(q4.metadataKeys, f32.metadataKeys)
+        XCTAssertEqual(q4.value("tokenizer.ggml.tokens"), f32.value("tokenizer.ggml.tokens"))
+        XCTAssertEqual(q4.tensor(named: "blk.1.ffn_down_exps.weight")?.type, .q4_K)
+        XCTAssertEqual(q4.tensor(named: "output.weight")?.type, .q4_K)
+        XCTAssertEqual(q4.tensor(named: "blk.1.ffn_gate_inp.weight")?.type, .f32)
+        XCTAssertEqual(q4.tensor(named: "output_norm.weight")?.type, .f32)
+        XCTAssertEqual(q4.tensors.map(\.name), f32.tensors.map(\.name))
+        XCTAssertEqual(q4.tensors.map(\.shape), f32.tensors.map(\.shape))
+
+        // 4.5 bits per weight: the logits move, but stay those of the same model.
+        let tokens: [Int32] = (0..<24).map { Int32(($0 * 37 + 5) % 290) }
+        let reference = try lastLogits(f32, tokens), quantized = try lastLogits(q4, tokens)
+        var dot = 0.0, a = 0.0, b = 0.0
+        for (x, y) in zip(reference, quantized) {
+            dot += Double(x) * Double(y)
+            a += Double(x) * Double(x)
+            b += Double(y) * Double(y)
+        }
+        XCTAssertGreaterThan(dot / (a.squareRoot() * b.squareRoot()), 0.97, "cosine of the last position's logits")
+        XCTAssertNotEqual(reference, quantized)
+    }
+
+    func testUnchangedTypeIsACopyAndUnsupportedTargetsAreRefused() throws {
+        let bytes = try small(.q8_0).build()
+        let file = try GGUFFile(bytes: bytes)
+        let (copy, report) = try GGUFRequantizer.requantize(file, to: .q8_0)
+        XCTAssertEqual(copy, bytes)
+        XCTAssertTrue(report.converted.isEmpty)
+        XCTAssertThrowsError(try GGUFRequantizer.requantize(file, to: .q5_K)) { error in
+            XCTAssertTrue("\(error)".contains("cannot store weights as"), "\(error)")
+        }
+    }
+}
