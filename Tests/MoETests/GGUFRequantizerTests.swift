@@ -2,23 +2,6 @@ import XCTest
 @testable import MoE
 
 final class GGUFRequantizerTests: XCTestCase {
-    private func small(_ type: GGMLType) -> SyntheticModelSpec {
-        var spec = SyntheticModelSpec()
-        spec.vocabulary = 300
-        spec.embedding = 256
-        spec.layers = 2
-        spec.heads = 4
-        spec.kvHeads = 2
-        spec.headDim = 64
-        spec.experts = 4
-        spec.expertsUsed = 2
-        spec.expertLength = 256
-        spec.sharedLength = 256
-        spec.context = 64
-        spec.weightType = type
-        return spec
-    }
-
     private func lastLogits(_ file: GGUFFile, _ tokens: [Int32]) throws -> [Float] {
         let model = try ModelRegistry.load(file)
         let cache = KVCache(layout: model.cacheLayout, maxTokens: 64, maxPositions: model.contextLength)
@@ -30,16 +13,16 @@ final class GGUFRequantizerTests: XCTestCase {
     /// An F32 model stored as Q8_0 is the very file the synthesizer writes as Q8_0 from the same values (the same
     /// encoder; F32 decodes exactly), tensor for tensor and byte for byte.
     func testF32ToQ8_0MatchesTheQ8_0FileOfTheSameWeights() throws {
-        let f32 = try GGUFFile(bytes: small(.f32).build())
+        let f32 = try GGUFFile(bytes: SyntheticModelSpec.small(.f32).build())
         let (bytes, report) = try GGUFRequantizer.requantize(f32, to: .q8_0)
-        XCTAssertEqual(bytes, try small(.q8_0).build())
+        XCTAssertEqual(bytes, try SyntheticModelSpec.small(.q8_0).build())
         XCTAssertTrue(report.converted.contains("blk.0.ffn_up_exps.weight"))
         XCTAssertTrue(report.kept.contains("blk.0.ffn_gate_inp.weight"), "the router stays F32")
         XCTAssertTrue(report.kept.contains("blk.1.attn_norm.weight"), "vectors are copied")
     }
 
     func testQ4_KKeepsMetadataRouterAndNormsAndStaysCloseToF32() throws {
-        let f32 = try GGUFFile(bytes: small(.f32).build())
+        let f32 = try GGUFFile(bytes: SyntheticModelSpec.small(.f32).build())
         let q4 = try GGUFFile(bytes: GGUFRequantizer.requantize(f32, to: .q4_K).bytes)
         XCTAssertEqual(q4.metadataKeys, f32.metadataKeys)
         XCTAssertEqual(q4.value("tokenizer.ggml.tokens"), f32.value("tokenizer.ggml.tokens"))
@@ -64,7 +47,7 @@ final class GGUFRequantizerTests: XCTestCase {
     }
 
     func testUnchangedTypeIsACopyAndUnsupportedTargetsAreRefused() throws {
-        let bytes = try small(.q8_0).build()
+        let bytes = try SyntheticModelSpec.small(.q8_0).build()
         let file = try GGUFFile(bytes: bytes)
         let (copy, report) = try GGUFRequantizer.requantize(file, to: .q8_0)
         XCTAssertEqual(copy, bytes)

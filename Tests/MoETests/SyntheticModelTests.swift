@@ -2,26 +2,9 @@ import XCTest
 @testable import MoE
 
 final class SyntheticModelTests: XCTestCase {
-    func small(_ type: GGMLType) -> SyntheticModelSpec {
-        var spec = SyntheticModelSpec()
-        spec.vocabulary = 300
-        spec.embedding = 256
-        spec.layers = 2
-        spec.heads = 4
-        spec.kvHeads = 2
-        spec.headDim = 64
-        spec.experts = 4
-        spec.expertsUsed = 2
-        spec.expertLength = 256
-        spec.sharedLength = 256
-        spec.context = 64
-        spec.weightType = type
-        return spec
-    }
-
     func testBuildsALoadableModelWithATokenizerOfTheRequestedShape() throws {
         for type in [GGMLType.q8_0, .q4_K, .f32] {
-            let file = try GGUFFile(bytes: small(type).build())
+            let file = try GGUFFile(bytes: SyntheticModelSpec.small(type).build())
             let model = try ModelRegistry.load(file)
             XCTAssertEqual(model.vocabularySize, 300)
             XCTAssertEqual(model.summary.expertsUsed, 2)
@@ -35,10 +18,10 @@ final class SyntheticModelTests: XCTestCase {
     }
 
     func testSameSeedSameBytesAndTheBenchmarkShapeMatchesTheIssue() throws {
-        XCTAssertEqual(try small(.q8_0).build(), try small(.q8_0).build())
-        var other = small(.q8_0)
+        XCTAssertEqual(try SyntheticModelSpec.small(.q8_0).build(), try SyntheticModelSpec.small(.q8_0).build())
+        var other = SyntheticModelSpec.small(.q8_0)
         other.seed = 2
-        XCTAssertNotEqual(try small(.q8_0).build(), try other.build())
+        XCTAssertNotEqual(try SyntheticModelSpec.small(.q8_0).build(), try other.build())
         let bench = SyntheticModelSpec.benchmark
         XCTAssertEqual([bench.embedding, bench.layers, bench.heads, bench.headDim, bench.kvHeads, bench.experts,
                         bench.expertsUsed, bench.expertLength, bench.sharedLength, bench.vocabulary],
@@ -46,15 +29,15 @@ final class SyntheticModelTests: XCTestCase {
     }
 
     func testInvalidShapesAreRejectedWithAReason() {
-        var spec = small(.q4_K)
+        var spec = SyntheticModelSpec.small(.q4_K)
         spec.expertLength = 96
         XCTAssertThrowsError(try spec.build()) { error in
             XCTAssertTrue("\(error)".contains("expert length 96"), "\(error)")
         }
-        spec = small(.q8_0)
+        spec = SyntheticModelSpec.small(.q8_0)
         spec.heads = 3
         XCTAssertThrowsError(try spec.build())
-        spec = small(.q8_0)
+        spec = SyntheticModelSpec.small(.q8_0)
         spec.vocabulary = 100
         XCTAssertThrowsError(try spec.build())
     }
