@@ -85,12 +85,18 @@ static inline void mk_prefetch_l2_bytes(const void *p, size_t bytes) {
 /// sequence of operations whatever nt is.
 typedef void (*mk_dot_fn)(const uint8_t *row, const float *const *xs, int nt, int64_t k, float *out);
 
+/// out0[t] = dot(row0, xs[t]) and out1[t] = dot(row1, xs[t]): the same values, bit for bit, as two mk_dot_fn calls.
+typedef void (*mk_dot2_fn)(const uint8_t *row0, const uint8_t *row1, const float *const *xs, int nt, int64_t k,
+                           float *out0, float *out1);
+
 int mk_clamp_level(int level);
 
 /// Per-level dot kernels for a type; NULL when the type is not supported.
 mk_dot_fn mk_dot_scalar(int type);
 mk_dot_fn mk_dot_avx2(int type);
 mk_dot_fn mk_dot_avx512(int type);
+/// The two-row kernel of `type` at AVX-512, or NULL (F32 only).
+mk_dot2_fn mk_dot2_avx512(int type);
 
 /// f32 helpers at a level, used by attention: dot product and y += a * x.
 float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n);
