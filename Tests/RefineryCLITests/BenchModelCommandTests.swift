@@ -58,6 +58,17 @@ final class BenchModelCommandTests: XCTestCase {
                        try number(json, "rss_bytes") / (fileBytes + number(json, "kv_cache_bytes")), accuracy: 1e-9)
     }
 
+    /// Every batched sequence is admitted at once, also when its positions are not a whole number of KV pages
+    /// (64 + 100 = 164 positions: 6 pages of 32 each); otherwise the last ones would wait for the first to finish
+    /// and the window after the last prefill would hold only their tail.
+    func testBatchedSequencesAllFitTheCache() throws {
+        let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")
+        let json = try report(try bench([model, "--prompt", "4", "--generate", "2", "--batch", "12",
+                                         "--batch-generate", "100", "--threads", "1", "--copy-megabytes", "1",
+                                         "--json"]))
+        XCTAssertGreaterThan(try number(json, "aggregate_window_tokens"), 12 * 90)
+    }
+
     func testActiveWeightBytesCountOnlySelectedExperts() throws {
         // top-2 of 4 experts: the bytes a token reads are fewer than the file's tensor bytes but more than half.
         let model = try fixture("hy-f32-cla1-gqa1-top2.gguf")

@@ -183,7 +183,11 @@ public enum ModelBenchmark {
         let batchGenerate = clamp(options.batchGenerateTokens, context - decodePrompt, "batch new tokens")
         let batch = max(1, options.batch)
         let threads = max(1, options.threads)
-        let cacheTokens = max(promptLength + 1, decodePrompt + generate, batch * (decodePrompt + batchGenerate)) + 64
+        // Sequences hold whole pages: room for every batched sequence at once, or some would wait for others.
+        let page = KVCache.defaultPageSize
+        func pages(_ positions: Int) -> Int { (positions + page - 1) / page * page }
+        let cacheTokens = max(pages(promptLength + 1), pages(decodePrompt + generate),
+                              batch * pages(decodePrompt + batchGenerate)) + 64
         let stepTokens = max(options.stepTokens, batch)
         let engine = InferenceEngine(model: model, threads: threads, maxBatchTokens: stepTokens,
                                      maxSequences: batch, cacheTokens: cacheTokens,

@@ -80,8 +80,11 @@ public final class KVCache {
         deinit { table.deallocate() }
     }
 
+    /// Positions per page unless the creator says otherwise; a sequence holds whole pages.
+    public static let defaultPageSize = 32
+
     /// A cache holding at most `maxTokens` positions in total over all sequences, each at most `maxPositions` long.
-    public init(layout: KVCacheLayout, maxTokens: Int, maxPositions: Int, pageSize: Int = 32,
+    public init(layout: KVCacheLayout, maxTokens: Int, maxPositions: Int, pageSize: Int = KVCache.defaultPageSize,
                 precision: KVCachePrecision = .float32) {
         self.layout = layout
         self.precision = precision
