@@ -46,6 +46,22 @@ final class GGUFRequantizerTests: XCTestCase {
         XCTAssertNotEqual(reference, quantized)
     }
 
+    /// Matrices of a type the runtime cannot decode (Q5_K here) travel unchanged beside the converted ones.
+    func testUndecodableMatricesAreCopied() throws {
+        var writer = GGUFWriter()
+        writer.set("general.architecture", string: "test")
+        var rng = TestRandom(seed: 3)
+        let q5 = (0..<(2 * 176)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        try writer.addTensor(name: "a.weight", shape: [256, 2], type: .q5_K, bytes: q5)
+        try writer.addTensor(name: "b.weight", shape: [64, 2], type: .f32, values: rng.floats(128))
+        let (bytes, report) = try GGUFRequantizer.requantize(try GGUFFile(bytes: writer.serialize()), to: .q8_0)
+        let file = try GGUFFile(bytes: bytes)
+        XCTAssertEqual(report.kept, ["a.weight"])
+        XCTAssertEqual(report.converted, ["b.weight"])
+        XCTAssertEqual(file.tensor(named: "a.weight").flatMap(file.rawBytes(of:)), q5)
+        XCTAssertEqual(file.tensor(named: "b.weight")?.type, .q8_0)
+    }
+
     func testUnchangedTypeIsACopyAndUnsupportedTargetsAreRefused() throws {
         let bytes = try SyntheticModelSpec.small(.q8_0).build()
         let file = try GGUFFile(bytes: bytes)

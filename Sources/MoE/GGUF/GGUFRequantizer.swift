@@ -3,7 +3,8 @@ import MoEKernels
 /// Rewrites a GGUF file with its weight matrices stored as another type (what llama.cpp's `llama-quantize` does
 /// for its simple types): a model exported in F32 or F16 runs from Q8_0 or Q4_K. Metadata is copied unchanged
 /// (`general.file_type` updated); vectors (norms), the MoE router (`ffn_gate_inp`, which picks experts and stays
-/// F32 as in llama.cpp), and matrices whose rows are not whole blocks of the target type are copied as they are.
+/// F32 as in llama.cpp), matrices whose rows are not whole blocks of the target type and matrices of types the
+/// runtime cannot decode are copied as they are.
 /// Rows are decoded to floats and encoded again, so requantising a quantised file adds a second rounding.
 public enum GGUFRequantizer {
     public struct Report: Sendable {
@@ -13,15 +14,12 @@ public enum GGUFRequantizer {
 
     public enum RequantizeError: Error, Sendable, CustomStringConvertible {
         case unsupportedTarget(GGMLType)
-        case unreadableTensor(String, GGMLType)
         case noTensorData(String)
 
         public var description: String {
             switch self {
             case .unsupportedTarget(let type):
                 return "cannot store weights as \(type) (supported: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k)"
-            case .unreadableTensor(let name, let type):
-                return "tensor '\(name)' is stored as \(type), which the runtime cannot decode"
             case .noTensorData(let name):
                 return "tensor '\(name)' has no data in the file"
             }
@@ -44,8 +42,7 @@ public enum GGUFRequantizer {
         for info in file.tensors {
             guard let bytes = file.rawBytes(of: info) else { throw RequantizeError.noTensorData(info.name) }
             if converts(info, to: type) {
-                guard info.type.isSupported else { throw RequantizeError.unreadableTensor(info.name, info.type) }
-                let values = try decode(bytes, type: info.type, rowLength: info.shape[0], rows: info.rowCount)
+                let values = decode(bytes, type: info.type, rowLength: info.shape[0], rows: info.rowCount)
                 try writer.addTensor(name: info.name, shape: info.shape, type: type, values: values)
                 report.converted.append(info.name)
             } else {
@@ -58,7 +55,7 @@ public enum GGUFRequantizer {
 
     /// Whether `info` is a weight matrix this tool stores as `type`.
     static func converts(_ info: GGUFTensorInfo, to type: GGMLType) -> Bool {
-        info.shape.count >= 2 && info.type != type && !info.name.contains("ffn_gate_inp")
+        info.shape.count >= 2 && info.type != type && info.type.isSupported && !info.name.contains("ffn_gate_inp")
             && info.shape[0] % type.blockSize == 0
     }
 
@@ -76,10 +73,8 @@ public enum GGUFRequantizer {
         }
     }
 
-    private static func decode(_ bytes: [UInt8], type: GGMLType, rowLength: Int, rows: Int) throws -> [Float] {
-        guard let rowBytes = type.rowBytes(elements: rowLength) else {
-            throw RequantizeError.unreadableTensor("row of \(rowLength)", type)
-        }
+    private static func decode(_ bytes: [UInt8], type: GGMLType, rowLength: Int, rows: Int) -> [Float] {
+        guard let rowBytes = type.rowBytes(elements: rowLength) else { return [] }  // the parser checked rows
         var values = [Float](repeating: 0, count: rowLength * rows)
         values.withUnsafeMutableBufferPointer { output in
             bytes.withUnsafeBytes { input in
