@@ -15,6 +15,9 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch is CancellationError {
         printError("cancelled")
         throw ExitCode(3)
+    } catch let error as RemoteEndpointError {
+        printError("model endpoint failed: \(error)")
+        throw ExitCode(2)
     } catch {
         printError("internal error: \(error)")
         throw ExitCode(3)

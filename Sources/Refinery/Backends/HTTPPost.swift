@@ -12,7 +12,7 @@ enum HTTPPost {
     }
 
     /// Why no response arrived.
-    struct Failure: Error, CustomStringConvertible {
+    struct Failure: RemoteEndpointError {
         var url: String
         var message: String
         var description: String { "\(url): \(message)" }

@@ -92,9 +92,13 @@ public struct RemoteModel: Generator, ScoringModel {
     }
 
     /// A failed HTTP exchange; the pipeline retries these.
-    public struct RemoteError: Error, CustomStringConvertible {
+    public struct RemoteError: RemoteEndpointError {
         public var status: Int
         public var body: String
         public var description: String { "HTTP \(status): \(body)" }
     }
 }
+
+/// The model endpoint could not be reached or answered with an HTTP error. Pipelines retry these; once retries are
+/// spent the command stops with an input error (exit 2) naming the endpoint, not an internal one.
+public protocol RemoteEndpointError: Error, CustomStringConvertible {}
