@@ -72,8 +72,8 @@ static inline void mk_prefetch_l2_bytes(const void *p, size_t bytes) {
 /// once per step, from 4 KiB pages of the mapped file, at whose boundaries the hardware prefetcher stops. Measured
 /// on 2 cores (rows of 1024, 1 token, DRAM, 6 interleaved rounds; medians), integer kernels: Q4_K 24.9 -> 30.7
 /// GB/s (512 rows in 2 tasks), Q6_K 27.8 -> 32.2 (2048 rows in 4), Q8_0 26.5 -> 31.2 (2 KB ahead lost, 12 KB
-/// gained less, L1 prefetches 4 rows ahead gained nothing for Q8_0); float kernels (bench F32 file, 3 interleaved
-/// rounds): decode 54-65 -> 61-68 tokens/s, 16 sequences 189-232 -> 224-231.
+/// gained less, L1 prefetches 4 rows ahead gained nothing for Q8_0); float kernels (bench F32 file, 6 interleaved
+/// rounds): decode median 60.6 -> 63.9 tokens/s, faster in 5 of 6.
 #define STREAM_PREFETCH_BYTES 6144
 
 /// Most tokens processed together against one weight row (the weight block is decoded once for all of them):
