@@ -98,6 +98,13 @@ mk_dot_fn mk_dot_avx512(int type);
 /// The two-row kernel of `type` at AVX-512, or NULL (F32 only).
 mk_dot2_fn mk_dot2_avx512(int type);
 
+/// mk_dot_fn that also asks, as it goes, for the bytes `ahead` past each part of the row it reads (into L2): rows
+/// streamed from memory get a steady trickle of prefetches instead of a burst per row. Same results as mk_dot_fn.
+typedef void (*mk_dot_stream_fn)(const uint8_t *row, const float *const *xs, int nt, int64_t k, float *out,
+                                 int64_t ahead);
+/// The streaming kernel of `type` at AVX-512, or NULL.
+mk_dot_stream_fn mk_dot_stream_avx512(int type);
+
 /// f32 helpers at a level, used by attention: dot product and y += a * x.
 float mk_dot_f32_level(int level, const float *a, const float *b, int64_t n);
 void mk_axpy_f32_level(int level, float a, const float *x, float *y, int64_t n);

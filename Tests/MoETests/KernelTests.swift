@@ -58,6 +58,42 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Matrices long enough for the streaming paths: rows read by the streaming kernels (first token group), rows
+    /// whose tile was prefetched by the groups before (next tiles), and the last rows of the range (no prefetch).
+    /// Every token keeps its bits whatever the token count, and matches the reference.
+    func testLongMatricesKeepTheirBitsAcrossStreamingAndPrefetchedTiles() throws {
+        for type: GGMLType in [.f32, .f16, .bf16, .q8_0] {
+            let columns = type.blockSize == 1 ? 1029 : 1024
+            let rowBytes = try XCTUnwrap(type.rowBytes(elements: columns))
+            let rows = 3 * (192 * 1024 / rowBytes) + 5  // three whole tiles and a part
+            var rng = TestRandom(seed: 21)
+            let bytes = try Quantizer.encode(rng.floats(rows * columns), as: type)
+            let tokens = 9  // token groups of 4, 4 and 1 for float rows of 1029
+            let x = rng.floats(tokens * columns)
+            for level in levels {
+                let all = try matmul(bytes, type: type, rows: rows, columns: columns, x: x, tokens: tokens,
+                                     level: level)
+                for t in [0, 5, 8] {
+                    let xt = Array(x[(t * columns)..<((t + 1) * columns)])
+                    let alone = try matmul(bytes, type: type, rows: rows, columns: columns, x: xt, tokens: 1,
+                                           level: level)
+                    let differing = zip(alone, all[(t * rows)..<((t + 1) * rows)]).filter {
+                        $0.bitPattern != $1.bitPattern
+                    }.count
+                    XCTAssertEqual(differing, 0, "\(type) level \(level) token \(t): rows differing from 9 tokens")
+                    for r in [0, rows / 2, rows - 1] {
+                        let row = Array(bytes[(r * rowBytes)..<((r + 1) * rowBytes)])
+                        let expected = try ReferenceKernels.dot(row, type: type, xt)
+                        let w = try ReferenceKernels.dequantize(row, type: type, count: columns)
+                        let magnitude = zip(w, xt).reduce(0) { $0 + abs(Double($1.0) * Double($1.1)) }
+                        XCTAssertEqual(Double(alone[r]), expected, accuracy: 1e-6 * magnitude,
+                                       "\(type) level \(level) token \(t) row \(r)")
+                    }
+                }
+            }
+        }
+    }
+
     func matmul(_ bytes: [UInt8], type: GGMLType, rows: Int, columns: Int, x: [Float], tokens: Int,
                 level: Int) throws -> [Float] {
         let rowBytes = try XCTUnwrap(type.rowBytes(elements: columns))
