@@ -25,8 +25,11 @@ struct DecontaminateCommand: ParsableCommand {
     var benchmark: [String] = []
 
     @Option(name: .customLong("benchmark-field"), parsing: .upToNextOption,
-            help: "Benchmark field(s): one for all files or one per file; dotted paths, comma-separated lists.")
-    var benchmarkField: [String] = ["question"]
+            help: ArgumentHelp("Benchmark field(s): one for all files or one per file; dotted paths, comma-separated "
+                               + "lists. auto: from each file's first item (HumanEval, MBPP, APPS, MATH, MMLU, "
+                               + "ARC, GSM8K layouts; else question, problem, prompt, instruction, text, input or "
+                               + "content)."))
+    var benchmarkField: [String] = [BenchmarkLayout.automatic]
 
     @Option(name: .long, help: "Field(s) holding the records' text: dotted paths, comma-separated.")
     var field = "text"
@@ -73,11 +76,13 @@ struct DecontaminateCommand: ParsableCommand {
             let index = try DecontaminationIndex(benchmarks: sources, ngram: ngram, minMatches: minMatches,
                                                  normalization: normalization)
             progress.log("indexed \(index.itemCount) benchmark items from \(sources.count) file(s)")
+            for (name, field) in zip(index.benchmarks, index.fields) where !field.isEmpty {
+                progress.log("\(name): items read from \(field)")
+            }
             let read = DatasetReadOptions(field: try FieldSelector(field), idField: idField)
-            let fields = Dictionary(sources.map { ($0.path, $0.field) }, uniquingKeysWith: { first, _ in first })
             let run = StreamingDecontaminator(inputs: inputs.map(DatasetInput.init(path:)),
                                               outputDirectory: URL(fileURLWithPath: out), index: index, read: read,
-                                              threads: threads, zstdLevel: zstdLevel, benchmarkFields: fields)
+                                              threads: threads, zstdLevel: zstdLevel)
             _ = try run.run(progress: progress)
         } catch {
             try DatasetCommandSupport.fail(error)

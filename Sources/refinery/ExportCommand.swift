@@ -53,7 +53,9 @@ struct ExportCommand: AsyncParsableCommand {
     var benchmark: [String] = []
 
     @Option(name: .customLong("benchmark-field"),
-            help: "Field holding each benchmark's text: one for all, or one per --benchmark in order.")
+            help: ArgumentHelp("Field holding each benchmark's text: one for all, or one per --benchmark in order "
+                               + "(default auto: recognised from each file's first item, see `refinery "
+                               + "decontaminate --help`)."))
     var benchmarkField: [String] = []
 
     @Option(name: .long, help: "Decontamination word n-gram length.")
@@ -96,15 +98,13 @@ struct ExportCommand: AsyncParsableCommand {
             taskSet = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             if taskSet?.isEmpty ?? true { throw RefineryError.usage("--tasks needs at least one task name") }
         }
-        if !benchmark.isEmpty, benchmarkField.isEmpty {
-            throw RefineryError.usage("--benchmark needs --benchmark-field")
-        }
         guard benchmarkField.count <= 1 || benchmarkField.count == benchmark.count else {
             throw RefineryError.usage("give one --benchmark-field for all benchmarks or one per --benchmark")
         }
         let sources = benchmark.enumerated().map { position, path in
             BenchmarkSource.file(URL(commandLinePath: path).path,
-                                 field: benchmarkField.count == 1 ? benchmarkField[0] : benchmarkField[position])
+                                 field: benchmarkField.isEmpty ? BenchmarkLayout.automatic
+                                     : benchmarkField.count == 1 ? benchmarkField[0] : benchmarkField[position])
         }
         return ExportOptions(
             splits: try ExportSplits.parse(split), shardBytes: bytes, zstdLevel: zstdLevel, format: format,

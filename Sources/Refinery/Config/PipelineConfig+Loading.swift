@@ -260,7 +260,7 @@ extension PipelineConfig {
             for item in try list.sequence() {
                 var entry = try item.mapping()
                 let path = try resolver.existing(entry.required("path"), what: "benchmark file")
-                let field = try entry.optional("field")?.string() ?? "text"
+                let field = try entry.optional("field")?.string() ?? BenchmarkLayout.automatic
                 try entry.finish()
                 benchmarks.append(BenchmarkSource(path: path, field: field))
             }

@@ -48,21 +48,7 @@ public struct DatasetRecord: Sendable {
     public static func parse(_ line: RawLine, file: Int, name: String,
                              options: DatasetReadOptions) throws(RefineryError) -> DatasetRecord {
         let location = SourceLocation(file: name, line: line.number, offset: line.offset)
-        let text: String
-        do {
-            text = try line.text(file: name)
-        } catch let error as RefineryError {
-            throw error
-        } catch {
-            throw .input("invalid UTF-8", at: location)
-        }
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(text)
-        } catch {
-            throw .input("malformed JSON: \(Self.describe(error))", at: location)
-        }
-        guard case .object = value else { throw .input("expected a JSON object", at: location) }
+        let value = try object(line, name: name)
         guard let body = options.field.text(in: value) else {
             throw .input("the record has no field '\(options.field)'", at: location)
         }
@@ -81,6 +67,27 @@ public struct DatasetRecord: Sendable {
         }
         return DatasetRecord(file: file, line: line.number, offset: line.offset, raw: line.bytes, id: id,
                              text: body, score: score)
+    }
+
+    /// The JSON object on one JSONL line; every problem is an input error naming file, line and offset.
+    static func object(_ line: RawLine, name: String) throws(RefineryError) -> JSONValue {
+        let location = SourceLocation(file: name, line: line.number, offset: line.offset)
+        let text: String
+        do {
+            text = try line.text(file: name)
+        } catch let error as RefineryError {
+            throw error
+        } catch {
+            throw .input("invalid UTF-8", at: location)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw .input("malformed JSON: \(Self.describe(error))", at: location)
+        }
+        guard case .object = value else { throw .input("expected a JSON object", at: location) }
+        return value
     }
 
     static func describe(_ error: Error) -> String {

@@ -37,6 +37,8 @@ public struct DecontaminationIndex: Sendable {
     public private(set) var benchmarks: [String] = []
     /// Items indexed per benchmark.
     public private(set) var itemCounts: [Int] = []
+    /// The field read from each benchmark's items (`auto` resolved to the detected layout's).
+    public private(set) var fields: [String] = []
     private var itemBenchmark: [Int32] = []
     private var itemLine: [Int32] = []
     private var itemGramCount: [Int32] = []
@@ -71,14 +73,7 @@ public struct DecontaminationIndex: Sendable {
 
     /// Indexes one benchmark item.
     public mutating func add(benchmark: String, line: Int, text: String) {
-        let benchmarkIndex: Int
-        if let existing = benchmarks.firstIndex(of: benchmark) {
-            benchmarkIndex = existing
-        } else {
-            benchmarkIndex = benchmarks.count
-            benchmarks.append(benchmark)
-            itemCounts.append(0)
-        }
+        let benchmarkIndex = register(benchmark, field: "")
         let canonical = TextNormalizer.normalizedBytes(text, normalization)
         if canonical.isEmpty { return }
         let words = Self.wordCount(canonical)
@@ -122,25 +117,42 @@ public struct DecontaminationIndex: Sendable {
         !matches(text: text).isEmpty
     }
 
+    /// The index of `benchmark`, added (with `field`) if new; a known benchmark's empty field is set to `field`.
+    private mutating func register(_ benchmark: String, field: String) -> Int {
+        if let existing = benchmarks.firstIndex(of: benchmark) {
+            if fields[existing].isEmpty { fields[existing] = field }
+            return existing
+        }
+        benchmarks.append(benchmark)
+        itemCounts.append(0)
+        fields.append(field)
+        return benchmarks.count - 1
+    }
+
+    /// Indexes every item of a benchmark file; field `auto` reads the fields of the layout its first item shows
+    /// (see `BenchmarkLayout`).
     private mutating func load(_ source: BenchmarkSource) throws {
-        let selector = try FieldSelector(source.field)
+        let automatic = source.field == BenchmarkLayout.automatic
+        var options = DatasetReadOptions(field: try FieldSelector(automatic ? "text" : source.field))
         let url = URL(fileURLWithPath: source.path)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw RefineryError.usage("benchmark file not found", at: SourceLocation(file: source.path))
         }
-        let options = DatasetReadOptions(field: selector)
-        var added = false
+        var field = automatic ? "" : source.field
         for result in LineReader(url: url, displayName: source.path) {
             let line = try result.get()
             if DatasetRecord.isBlank(line.bytes) { continue }
+            if field.isEmpty {
+                let location = SourceLocation(file: source.path, line: line.number, offset: line.offset)
+                let layout = try BenchmarkLayout.detect(try DatasetRecord.object(line, name: source.path),
+                                                        at: location)
+                field = layout.field
+                options.field = try FieldSelector(field)
+            }
             let record = try DatasetRecord.parse(line, file: 0, name: source.path, options: options)
             add(benchmark: source.path, line: line.number, text: record.text)
-            added = true
         }
-        if !added, !benchmarks.contains(source.path) {
-            benchmarks.append(source.path)
-            itemCounts.append(0)
-        }
+        _ = register(source.path, field: field)
     }
 
     static func wordCount(_ canonical: [UInt8]) -> Int {

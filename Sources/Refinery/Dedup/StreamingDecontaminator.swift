@@ -23,18 +23,15 @@ public struct StreamingDecontaminator {
     public let read: DatasetReadOptions
     public let threads: Int
     public let zstdLevel: Int32
-    /// The field of each benchmark, for the summary.
-    public let benchmarkFields: [String: String]
 
     public init(inputs: [DatasetInput], outputDirectory: URL, index: DecontaminationIndex, read: DatasetReadOptions,
-                threads: Int = 0, zstdLevel: Int32 = 3, benchmarkFields: [String: String] = [:]) {
+                threads: Int = 0, zstdLevel: Int32 = 3) {
         self.inputs = inputs
         self.outputDirectory = outputDirectory
         self.index = index
         self.read = read
         self.threads = threads
         self.zstdLevel = zstdLevel
-        self.benchmarkFields = benchmarkFields
     }
 
     public func run(progress: DatasetProgress = .silent) throws -> DecontaminationSummary {
@@ -107,7 +104,7 @@ public struct StreamingDecontaminator {
                 JSONValue.object([("item", .string("\(name):\(line)")), ("records", .int(count))])
             }
             return .object([
-                ("file", .string(name)), ("field", .string(benchmarkFields[name] ?? "")),
+                ("file", .string(name)), ("field", .string(index.fields[position])),
                 ("items", .int(index.itemCounts[position])),
                 ("removed_records", .int(removedPerBenchmark[name] ?? 0)),
                 ("matched_items", .array(items)),

@@ -63,6 +63,15 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(config.model.kvCache, .float16)
     }
 
+    /// A benchmark without `field` is read with the layout its first item shows (`auto`); a given field is kept.
+    func testDecontaminationBenchmarksDefaultToAutomaticFields() throws {
+        _ = try directory.appendingPathComponent("gsm8k.jsonl").writing(#"{"question": "q", "answer": "a"}"#)
+        let config = try parse(valid.replacingOccurrences(
+            of: "threshold: 0.8 } }",
+            with: "threshold: 0.8 }, decontaminate: [{ path: gsm8k.jsonl }, { path: gsm8k.jsonl, field: question }] }"))
+        XCTAssertEqual(config.dedup.decontaminate.map(\.field), ["auto", "question"])
+    }
+
     /// The runtime's precision keys: parsed, rejected by name, and part of the run's identity (they change the text).
     func testRuntimePrecisionKeys() throws {
         assertUsageError(valid.replacingOccurrences(of: "batch: 4 }", with: "batch: 4, activations: fp8 }"), line: 3,
