@@ -84,11 +84,6 @@ INL void block(const uint8_t *wd, int64_t wrow, const uint8_t *xp, int64_t xs, i
         for (int t = 0; t < TB; t++) y[t * ldy + r] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
-/// Prefetches the next `count` lines from *next (stopping at end) into L2.
-INL void prefetch_lines(const uint8_t **next, const uint8_t *end, int64_t count) {
-    for (int64_t i = 0; i < count && *next < end; i++, *next += 64) _mm_prefetch((const char *)*next, _MM_HINT_T1);
-}
-
 /// Rows [0, nr) of tokens [0, TB): full RB-row blocks, then the leftover rows one at a time. In the first token pass,
 /// each block is followed by its share of the prefetches of the caller's next raw weights.
 #define ROWS(KIND, RB, TB)                                                                                        \
@@ -96,10 +91,10 @@ INL void prefetch_lines(const uint8_t **next, const uint8_t *end, int64_t count)
         int64_t r0 = 0;                                                                                           \
         for (; r0 + RB <= nr; r0 += RB) {                                                                         \
             block(wd + r0 * wrow, wrow, x, xs, ng, yt + r0, ldy, RB, TB, KIND);                                   \
-            if (t0 == 0) prefetch_lines(&next, next_end, lines_per_block);                                       \
+            if (t0 == 0) mk_prefetch_lines(&next, next_end, lines_per_block);                                     \
         }                                                                                                         \
         for (; r0 < nr; r0++) block(wd + r0 * wrow, wrow, x, xs, ng, yt + r0, ldy, 1, TB, KIND);                  \
-        if (t0 == 0) prefetch_lines(&next, next_end, next_end - next);                                           \
+        if (t0 == 0) mk_prefetch_lines(&next, next_end, next_end - next);                                         \
     } while (0)
 
 /// Every row x every token: TB tokens at a time, then the leftover tokens together. `next` (`next_bytes` long) is

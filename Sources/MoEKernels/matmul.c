@@ -135,11 +135,6 @@ static int64_t rows_per_tile(size_t row_bytes) {
 
 static int is_float_type(int type) { return type == MK_TYPE_F32 || type == MK_TYPE_F16 || type == MK_TYPE_BF16; }
 
-/// Asks for `count` more lines from `*next` (up to `end`) to be brought into L2.
-static inline void prefetch_lines(const uint8_t **next, const uint8_t *end, int64_t count) {
-    for (int64_t i = 0; i < count && *next < end; i++, *next += 64) __builtin_prefetch(*next, 0, 2);
-}
-
 /// Per-thread scratch for packed token groups (at most MK_MAX_NT padded rows).
 static _Thread_local mk_scratch group_scratch;
 
@@ -196,7 +191,7 @@ int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int
                     if (t0 == 0 && r + ahead + 1 < row_end) {
                         mk_prefetch_l2_bytes(base + (size_t)(r + ahead) * row_bytes, 2 * row_bytes);
                     } else if (t0 > 0) {
-                        prefetch_lines(&next_line, next_end, 2 * next_lines);
+                        mk_prefetch_lines(&next_line, next_end, 2 * next_lines);
                     }
                     pair_fn(base + (size_t)r * row_bytes, base + (size_t)(r + 1) * row_bytes, xs, nt, k, out, out1);
                     for (int t = 0; t < nt; t++) {
@@ -213,7 +208,7 @@ int mk_matmul_at_level(int level, int type, const void *w, size_t row_bytes, int
                     if (t0 == 0 && r + ahead < row_end) {
                         mk_prefetch_l2_bytes(base + (size_t)(r + ahead) * row_bytes, row_bytes);
                     } else if (t0 > 0) {
-                        prefetch_lines(&next_line, next_end, next_lines);
+                        mk_prefetch_lines(&next_line, next_end, next_lines);
                     }
                     fn(row, xs, nt, k, out);
                 }
