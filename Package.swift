@@ -26,6 +26,12 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
+        // zlib from the system (Debian: zlib1g-dev): reads .gz inputs (benchmarks are often shipped gzipped).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         // HTTP POST over libcurl, loaded with dlopen on first use (the remote backend's only networking).
         .target(
             name: "CCurl",
@@ -49,6 +55,7 @@ let package = Package(
             dependencies: [
                 "MoE",
                 "CZstd",
+                "CZlib",
                 "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

@@ -18,10 +18,11 @@ struct DecontaminateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Input files (.jsonl or .jsonl.zst).")
+    @Argument(help: "Input files (.jsonl, .jsonl.zst or .jsonl.gz).")
     var inputs: [String] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Benchmark files (.jsonl or .jsonl.zst); repeatable.")
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Benchmark files: JSONL or one JSON array, plain, .zst or .gz; repeatable.")
     var benchmark: [String] = []
 
     @Option(name: .customLong("benchmark-field"), parsing: .upToNextOption,

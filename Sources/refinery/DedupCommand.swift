@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Refinery
 
-/// `refinery dedup IN.jsonl[.zst]... --out DIR`: removes exact and near-duplicate records from any JSONL dataset.
+/// `refinery dedup IN.jsonl[.zst|.gz]... --out DIR`: removes exact and near-duplicate records from any JSONL dataset.
 ///
 /// Exit codes: 0 done, 1 bad flags, 2 bad input (malformed JSON, invalid UTF-8, corrupt zstd — with file:line and
 /// byte offset), 3 internal failure.
@@ -19,7 +19,7 @@ struct DedupCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Input files (.jsonl or .jsonl.zst).")
+    @Argument(help: "Input files (.jsonl, .jsonl.zst or .jsonl.gz).")
     var inputs: [String] = []
 
     @Option(name: .long, help: "Output folder.")

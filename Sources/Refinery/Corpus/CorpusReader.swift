@@ -18,10 +18,10 @@ public struct QuarantinedInput: Sendable, Hashable {
     public var detail: String
 }
 
-/// Reads seed corpora: `.txt`, `.md`, `.jsonl` and `.jsonl.zst` files, or directories of them.
+/// Reads seed corpora: `.txt`, `.md`, `.jsonl`, `.jsonl.zst` and `.jsonl.gz` files, or directories of them.
 public struct CorpusReader: Sendable {
     public var textField: String
-    public var includeExtensions: [String] = [".txt", ".md", ".markdown", ".jsonl", ".jsonl.zst"]
+    public var includeExtensions: [String] = [".txt", ".md", ".markdown", ".jsonl", ".jsonl.zst", ".jsonl.gz"]
     public var excludedNames: Set<String>
     /// Paths in documents are written relative to this directory when they lie inside it.
     public var displayRoot: URL?
@@ -68,14 +68,14 @@ public struct CorpusReader: Sendable {
     ) throws {
         let name = displayName(file)
         let lower = file.lastPathComponent.lowercased()
-        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".jsonl.zst") {
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".jsonl.zst") || lower.hasSuffix(".jsonl.gz") {
             try readJSONLines(file: file, name: name, document: document, quarantine: quarantine)
             return
         }
-        if lower.hasSuffix(".zst") {
+        if lower.hasSuffix(".zst") || lower.hasSuffix(".gz") {
             try quarantine(QuarantinedInput(
                 location: SourceLocation(file: name), reason: "unsupported_format",
-                detail: "only .jsonl.zst is read compressed"))
+                detail: "only .jsonl.zst and .jsonl.gz are read compressed"))
             return
         }
         let data: Data

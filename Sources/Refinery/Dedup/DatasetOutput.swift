@@ -78,7 +78,7 @@ final class LineFileWriter {
     }
 }
 
-/// Names the per-input outputs of `dedup` and `decontaminate`: `IN.jsonl[.zst]` → `DIR/IN.jsonl.zst`, with `-2`,
+/// Names the per-input outputs of `dedup` and `decontaminate`: `IN.jsonl[.zst|.gz]` → `DIR/IN.jsonl.zst`, with `-2`,
 /// `-3`… when two inputs share a base name.
 enum DatasetOutputNames {
     static func outputs(for inputs: [DatasetInput], in directory: URL) throws(RefineryError) -> [URL] {
@@ -87,7 +87,7 @@ enum DatasetOutputNames {
         let inputPaths = Set(inputs.map { $0.url.standardizedFileURL.resolvingSymlinksInPath().path })
         for input in inputs {
             var base = input.url.lastPathComponent
-            for suffix in [".zst", ".jsonl", ".ndjson", ".json"] where base.lowercased().hasSuffix(suffix) {
+            for suffix in [".zst", ".gz", ".jsonl", ".ndjson", ".json"] where base.lowercased().hasSuffix(suffix) {
                 base = String(base.dropLast(suffix.count))
             }
             if base.isEmpty { base = "records" }

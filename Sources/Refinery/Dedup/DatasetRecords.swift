@@ -76,6 +76,7 @@ public struct DatasetRecord: Sendable {
         do {
             text = try line.text(file: name)
         } catch let error as RefineryError {
+            if line.number == 1, let hint = notJSONL(line.bytes) { throw .input(hint, at: location) }
             throw error
         } catch {
             throw .input("invalid UTF-8", at: location)
@@ -84,10 +85,30 @@ public struct DatasetRecord: Sendable {
         do {
             value = try JSONValue.parse(text)
         } catch {
-            throw .input("malformed JSON: \(Self.describe(error))", at: location)
+            let hint = line.number == 1 ? notJSONL(line.bytes) : nil
+            throw .input(hint ?? "malformed JSON: \(Self.describe(error))", at: location)
         }
-        guard case .object = value else { throw .input("expected a JSON object", at: location) }
+        guard case .object = value else {
+            if line.number == 1, case .array = value {
+                throw .input("expected a JSON object per line, found a JSON array (JSONL has one object per line)",
+                             at: location)
+            }
+            throw .input("expected a JSON object", at: location)
+        }
         return value
+    }
+
+    /// What a first line that is not JSON shows the file to be, when its leading bytes say so.
+    static func notJSONL(_ bytes: Data) -> String? {
+        let head = [UInt8](bytes.prefix(4))
+        let convert = "; convert it to JSONL (one JSON object per line)"
+        if head.starts(with: Array("PAR1".utf8)) { return "this is a Parquet file, not JSONL" + convert }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "this is a zip archive, not JSONL" + convert }
+        if head.starts(with: [0x1F, 0x8B]) { return "gzip-compressed data: name the file with a .gz extension" }
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) {
+            return "zstd-compressed data: name the file with a .zst extension"
+        }
+        return nil
     }
 
     static func describe(_ error: Error) -> String {

@@ -58,7 +58,8 @@ public struct DecontaminationIndex: Sendable {
         self.normalization = normalization.union(.collapseWhitespace)
     }
 
-    /// Loads benchmark JSONL or JSONL.zst files; `field` may name several comma-separated dotted paths.
+    /// Loads benchmark files (JSONL, or one JSON array; plain, .zst or .gz); `field` may name several comma-separated
+    /// dotted paths, or be `auto` (see `BenchmarkLayout`).
     /// - Throws: input errors with file and line for unreadable files, bad JSON or items without the field.
     public init(benchmarks sources: [BenchmarkSource], ngram: Int = 13, minMatches: Int = 1,
                 normalization: TextNormalization = .standard) throws {
@@ -139,9 +140,14 @@ public struct DecontaminationIndex: Sendable {
             throw RefineryError.usage("benchmark file not found", at: SourceLocation(file: source.path))
         }
         var field = automatic ? "" : source.field
-        for result in LineReader(url: url, displayName: source.path) {
+        var lines = LineReader(url: url, displayName: source.path).makeIterator()
+        while let result = lines.next() {
             let line = try result.get()
             if DatasetRecord.isBlank(line.bytes) { continue }
+            if line.bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: "[") {
+                try loadArray(source, first: line, rest: &lines, field: &field)
+                break
+            }
             if field.isEmpty {
                 let location = SourceLocation(file: source.path, line: line.number, offset: line.offset)
                 let layout = try BenchmarkLayout.detect(try DatasetRecord.object(line, name: source.path),
@@ -153,6 +159,52 @@ public struct DecontaminationIndex: Sendable {
             add(benchmark: source.path, line: line.number, text: record.text)
         }
         _ = register(source.path, field: field)
+    }
+
+    /// Largest JSON-array benchmark file read (it is parsed whole).
+    static let maxArrayBytes = 1 << 30
+
+    /// Indexes a benchmark file that is one JSON array of objects (`[{...}, {...}]`, on any number of lines); each
+    /// item is named by its position in the array (1-based) where JSONL items have their line.
+    private mutating func loadArray(_ source: BenchmarkSource, first: RawLine, rest: inout LineReader.Iterator,
+                                    field: inout String) throws {
+        var bytes = first.bytes
+        while let result = rest.next() {
+            bytes.append(0x0A)
+            bytes.append(try result.get().bytes)
+            if bytes.count > Self.maxArrayBytes {
+                throw RefineryError.input("a JSON array file larger than \(Self.maxArrayBytes >> 20) MiB; use JSONL",
+                                          at: SourceLocation(file: source.path))
+            }
+        }
+        let location = SourceLocation(file: source.path, line: first.number, offset: first.offset)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw RefineryError.input("invalid UTF-8", at: location)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw RefineryError.input("malformed JSON array: \(DatasetRecord.describe(error))", at: location)
+        }
+        guard case .array(let items) = value else {
+            throw RefineryError.input("expected a JSON array of objects", at: location)
+        }
+        var selector = field.isEmpty ? nil : try FieldSelector(field)
+        for (index, item) in items.enumerated() {
+            let itemLocation = SourceLocation(file: source.path, line: index + 1)
+            guard case .object = item else {
+                throw RefineryError.input("item \(index + 1) is not a JSON object", at: itemLocation)
+            }
+            if selector == nil {
+                field = try BenchmarkLayout.detect(item, at: itemLocation).field
+                selector = try FieldSelector(field)
+            }
+            guard let text = selector?.text(in: item) else {
+                throw RefineryError.input("item \(index + 1) of the array has no field '\(field)'", at: itemLocation)
+            }
+            add(benchmark: source.path, line: index + 1, text: text)
+        }
     }
 
     static func wordCount(_ canonical: [UInt8]) -> Int {

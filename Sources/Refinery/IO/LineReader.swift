@@ -8,7 +8,7 @@ public struct RawLine: Sendable {
     public var bytes: Data
 }
 
-/// Reads a file line by line in bounded memory, transparently decompressing `.zst` files.
+/// Reads a file line by line in bounded memory, transparently decompressing `.zst` and `.gz` files.
 ///
 /// Lines longer than `maxLineBytes` are reported as errors rather than buffered without bound.
 public struct LineReader: Sequence {
@@ -23,6 +23,7 @@ public struct LineReader: Sequence {
     }
 
     public var isCompressed: Bool { url.pathExtension.lowercased() == "zst" }
+    public var isGzipped: Bool { url.pathExtension.lowercased() == "gz" }
 
     public func makeIterator() -> Iterator { Iterator(reader: self) }
 
@@ -31,6 +32,7 @@ public struct LineReader: Sequence {
         let reader: LineReader
         private var handle: FileHandle?
         private var decompressor: ZstdDecompressor?
+        private var gunzip: GzipDecompressor?
         private var buffer = [UInt8]()
         /// Index in `buffer` of the first byte not yet returned.
         private var cursor = 0
@@ -90,6 +92,7 @@ public struct LineReader: Sequence {
                                           at: SourceLocation(file: reader.displayName))
             }
             if reader.isCompressed { decompressor = try ZstdDecompressor(name: reader.displayName) }
+            if reader.isGzipped { gunzip = try GzipDecompressor(name: reader.displayName) }
         }
 
         private mutating func takeLine(upTo end: Int, consumingNewline: Bool) -> RawLine {
@@ -118,7 +121,13 @@ public struct LineReader: Sequence {
                     try? handle.close()
                     self.handle = nil
                     if let decompressor { try decompressor.finish() }
+                    if let gunzip { try gunzip.finish() }
                     return nil
+                }
+                if let gunzip {
+                    let plain = try gunzip.decompress(chunk)
+                    if !plain.isEmpty { return plain }
+                    continue
                 }
                 guard let decompressor else { return chunk }
                 let plain = try decompressor.decompress(chunk)

@@ -23,15 +23,22 @@ final class CorpusReaderTests: XCTestCase {
             "{\"text\": \"first\", \"title\": \"T\"}\n\n{\"body\": \"x\", \"text\": \"second\"}\n")
         let compressed = try Zstd.compress(Data("{\"text\": \"zipped\"}\n".utf8))
         try compressed.write(to: corpus.appendingPathComponent("d.jsonl.zst"))
+        // gzip of {"text": "gzipped"} and a newline (Python's gzip.compress, mtime 0).
+        _ = try corpus.appendingPathComponent("e.jsonl.gz").writing(bytes: [
+            0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xAB, 0x56, 0x2A, 0x49, 0xAD, 0x28, 0x51, 0xB2,
+            0x52, 0x50, 0x4A, 0xAF, 0xCA, 0x2C, 0x28, 0x48, 0x4D, 0x51, 0xAA, 0xE5, 0x02, 0x00, 0x95, 0x4E, 0x25, 0xC8,
+            0x14, 0x00, 0x00, 0x00,
+        ])
         let reader = CorpusReader(displayRoot: root)
         let (documents, quarantined) = try readAll(reader, [corpus])
         XCTAssertEqual(quarantined, [])
         XCTAssertEqual(documents.map(\.source),
-                       ["corpus/a.txt", "corpus/b.md", "corpus/d.jsonl.zst:1", "corpus/sub/c.jsonl:1", "corpus/sub/c.jsonl:3"])
+                       ["corpus/a.txt", "corpus/b.md", "corpus/d.jsonl.zst:1", "corpus/e.jsonl.gz:1",
+                        "corpus/sub/c.jsonl:1", "corpus/sub/c.jsonl:3"])
         XCTAssertEqual(documents.map(\.text),
-                       ["Plain text.", "# Title\n\nSome markdown text.\n", "zipped", "first", "second"])
+                       ["Plain text.", "# Title\n\nSome markdown text.\n", "zipped", "gzipped", "first", "second"])
         XCTAssertEqual(documents[1].isMarkdown, true)
-        XCTAssertEqual(documents[3].title, "T")
+        XCTAssertEqual(documents[4].title, "T")
     }
 
     func testMalformedJSONLinesAreQuarantinedWithTheirLine() throws {

@@ -79,6 +79,26 @@ final class BenchmarkLayoutTests: XCTestCase {
                        ["prompt,canonical_solution,test", "problem,solution"])
     }
 
+    /// A benchmark file that is one (pretty-printed) JSON array, like MBPP's sanitized set: items by position.
+    func testJSONArrayBenchmarksAreReadItemByItem() throws {
+        let folder = try DedupFixtures.temporaryDirectory(self)
+        let prompt = "Write a function to find the shared elements from the given two lists."
+        let items: [JSONValue] = (1...3).map { index in
+            .object([("task_id", .int(index)), ("prompt", .string(index == 2 ? prompt : "Task \(index) is other.")),
+                     ("code", .string("def f(): pass")), ("test_list", .array([.string("assert f() is None")]))])
+        }
+        let text = "[\n" + items.map { "  " + $0.serialized() }.joined(separator: ",\n") + "\n]\n"
+        let benchmark = try folder.appendingPathComponent("sanitized-mbpp.json").writing(text)
+        let index = try DecontaminationIndex(benchmarks: [.file(benchmark.path, field: "auto")], ngram: 8)
+        XCTAssertEqual(index.fields, ["prompt,code,test_list"])
+        XCTAssertEqual(index.itemCount, 3)
+        XCTAssertEqual(index.matches(text: "Please " + prompt.lowercased()).map(\.item), ["\(benchmark.path):2"])
+        let broken = try folder.appendingPathComponent("broken.json").writing("[{\"prompt\": \"a\"}, 3]")
+        XCTAssertThrowsError(try DecontaminationIndex(benchmarks: [.file(broken.path, field: "auto")])) {
+            XCTAssertTrue("\($0)".contains("item 2 is not a JSON object"), "\($0)")
+        }
+    }
+
     func testUnrecognisedLayoutNamesFileLineAndKeys() throws {
         let folder = try DedupFixtures.temporaryDirectory(self)
         let benchmark = folder.appendingPathComponent("odd.jsonl")
