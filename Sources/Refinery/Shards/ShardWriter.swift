@@ -81,7 +81,7 @@ public final class ShardWriter {
     private func open() throws {
         let name = Self.fileName(index: nextIndex)
         let temp = directory.appendingPathComponent(".\(name).tmp")
-        FileManager.default.createFile(atPath: temp.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: temp.path, contents: nil)  // a failure shows in the open below
         do {
             handle = try FileHandle(forWritingTo: temp)
         } catch {

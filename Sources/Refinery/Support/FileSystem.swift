@@ -21,7 +21,7 @@ public enum FileSystem {
         let directory = url.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp")
         do {
-            FileManager.default.createFile(atPath: temp.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: temp.path, contents: nil)  // a failure shows in the open below
             let handle = try FileHandle(forWritingTo: temp)
             try handle.write(contentsOf: data)
             try handle.synchronize()
