@@ -64,14 +64,8 @@ struct DecontaminateCommand: ParsableCommand {
             guard !inputs.isEmpty else { throw RefineryError.usage("no input files") }
             guard !benchmark.isEmpty else { throw RefineryError.usage("at least one --benchmark FILE is required") }
             guard let out else { throw RefineryError.usage("--out DIR is required") }
-            guard benchmarkField.count == 1 || benchmarkField.count == benchmark.count else {
-                throw RefineryError.usage("give one --benchmark-field for all benchmarks or one per benchmark "
-                                          + "(\(benchmark.count) benchmarks, \(benchmarkField.count) fields)")
-            }
             guard threads >= 0 else { throw RefineryError.usage("--threads must be ≥ 0") }
-            let sources = benchmark.enumerated().map { position, path in
-                BenchmarkSource.file(path, field: benchmarkField.count == 1 ? benchmarkField[0] : benchmarkField[position])
-            }
+            let sources = try BenchmarkSource.files(benchmark, fields: benchmarkField)
             let normalization = try TextNormalization(names: normalize)
             let progress = DatasetProgress(label: "decontaminate", enabled: !noProgress)
             let index = try DecontaminationIndex(benchmarks: sources, ngram: ngram, minMatches: minMatches,

@@ -54,9 +54,9 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("benchmark-field"),
             help: ArgumentHelp("Field holding each benchmark's text: one for all, or one per --benchmark in order "
-                               + "(default auto: recognised from each file's first item, see `refinery "
+                               + "(auto: recognised from each file's first item, see `refinery "
                                + "decontaminate --help`)."))
-    var benchmarkField: [String] = []
+    var benchmarkField: [String] = [BenchmarkLayout.automatic]
 
     @Option(name: .long, help: "Decontamination word n-gram length.")
     var ngram = 13
@@ -98,14 +98,8 @@ struct ExportCommand: AsyncParsableCommand {
             taskSet = Set(tasks.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
             if taskSet?.isEmpty ?? true { throw RefineryError.usage("--tasks needs at least one task name") }
         }
-        guard benchmarkField.count <= 1 || benchmarkField.count == benchmark.count else {
-            throw RefineryError.usage("give one --benchmark-field for all benchmarks or one per --benchmark")
-        }
-        let sources = benchmark.enumerated().map { position, path in
-            BenchmarkSource.file(URL(commandLinePath: path).path,
-                                 field: benchmarkField.isEmpty ? BenchmarkLayout.automatic
-                                     : benchmarkField.count == 1 ? benchmarkField[0] : benchmarkField[position])
-        }
+        let sources = try BenchmarkSource.files(benchmark.map { URL(commandLinePath: $0).path },
+                                                fields: benchmarkField)
         return ExportOptions(
             splits: try ExportSplits.parse(split), shardBytes: bytes, zstdLevel: zstdLevel, format: format,
             tasks: taskSet, minScore: minScore,

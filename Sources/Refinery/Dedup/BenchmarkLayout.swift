@@ -59,3 +59,16 @@ public struct BenchmarkLayout: Sendable, Hashable {
         return value
     }
 }
+
+extension BenchmarkSource {
+    /// One source per path, `fields` holding one field for all of them or one per path (`--benchmark-field`).
+    public static func files(_ paths: [String], fields: [String]) throws(RefineryError) -> [BenchmarkSource] {
+        guard fields.count == 1 || fields.count == paths.count else {
+            throw .usage("give one --benchmark-field for all benchmarks or one per benchmark "
+                         + "(\(paths.count) benchmarks, \(fields.count) fields)")
+        }
+        return paths.enumerated().map { position, path in
+            BenchmarkSource(path: path, field: fields.count == 1 ? fields[0] : fields[position])
+        }
+    }
+}
