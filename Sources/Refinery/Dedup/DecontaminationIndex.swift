@@ -130,35 +130,52 @@ public struct DecontaminationIndex: Sendable {
         return benchmarks.count - 1
     }
 
-    /// Indexes every item of a benchmark file; field `auto` reads the fields of the layout its first item shows
-    /// (see `BenchmarkLayout`).
+    /// The fields read from one benchmark's items: as given, or (`auto`) those of the layout its first item shows.
+    private struct ItemFields {
+        /// Empty until the first item of an `auto` benchmark is read.
+        private(set) var field: String
+        private var selector: FieldSelector?
+
+        init(_ field: String) throws(RefineryError) {
+            let automatic = field == BenchmarkLayout.automatic
+            self.field = automatic ? "" : field
+            selector = automatic ? nil : try FieldSelector(field)
+        }
+
+        /// The text of `item` (a JSON object).
+        mutating func text(of item: JSONValue, at location: SourceLocation) throws(RefineryError) -> String {
+            if selector == nil {
+                field = try BenchmarkLayout.detect(item, at: location).field
+                selector = try FieldSelector(field)
+            }
+            guard let text = selector?.text(in: item) else {
+                throw .input("the record has no field '\(field)'", at: location)
+            }
+            return text
+        }
+    }
+
+    /// Indexes every item of a benchmark file, JSONL or one JSON array; field `auto` reads the fields of the layout
+    /// its first item shows (see `BenchmarkLayout`).
     private mutating func load(_ source: BenchmarkSource) throws {
-        let automatic = source.field == BenchmarkLayout.automatic
-        var options = DatasetReadOptions(field: try FieldSelector(automatic ? "text" : source.field))
+        var fields = try ItemFields(source.field)
         let url = URL(fileURLWithPath: source.path)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw RefineryError.usage("benchmark file not found", at: SourceLocation(file: source.path))
         }
-        var field = automatic ? "" : source.field
         var lines = LineReader(url: url, displayName: source.path).makeIterator()
         while let result = lines.next() {
             let line = try result.get()
             if DatasetRecord.isBlank(line.bytes) { continue }
             if line.bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: "[") {
-                try loadArray(source, first: line, rest: &lines, field: &field)
+                try loadArray(source, first: line, rest: &lines, fields: &fields)
                 break
             }
-            if field.isEmpty {
-                let location = SourceLocation(file: source.path, line: line.number, offset: line.offset)
-                let layout = try BenchmarkLayout.detect(try DatasetRecord.object(line, name: source.path),
-                                                        at: location)
-                field = layout.field
-                options.field = try FieldSelector(field)
-            }
-            let record = try DatasetRecord.parse(line, file: 0, name: source.path, options: options)
-            add(benchmark: source.path, line: line.number, text: record.text)
+            let item = try DatasetRecord.object(line, name: source.path)
+            let location = SourceLocation(file: source.path, line: line.number, offset: line.offset)
+            add(benchmark: source.path, line: line.number, text: try fields.text(of: item, at: location))
         }
-        _ = register(source.path, field: field)
+        _ = register(source.path, field: fields.field)
     }
 
     /// Largest JSON-array benchmark file read (it is parsed whole).
@@ -167,7 +184,7 @@ public struct DecontaminationIndex: Sendable {
     /// Indexes a benchmark file that is one JSON array of objects (`[{...}, {...}]`, on any number of lines); each
     /// item is named by its position in the array (1-based) where JSONL items have their line.
     private mutating func loadArray(_ source: BenchmarkSource, first: RawLine, rest: inout LineReader.Iterator,
-                                    field: inout String) throws {
+                                    fields: inout ItemFields) throws {
         var bytes = first.bytes
         while let result = rest.next() {
             bytes.append(0x0A)
@@ -190,20 +207,12 @@ public struct DecontaminationIndex: Sendable {
         guard case .array(let items) = value else {
             throw RefineryError.input("expected a JSON array of objects", at: location)
         }
-        var selector = field.isEmpty ? nil : try FieldSelector(field)
         for (index, item) in items.enumerated() {
             let itemLocation = SourceLocation(file: source.path, line: index + 1)
             guard case .object = item else {
                 throw RefineryError.input("item \(index + 1) is not a JSON object", at: itemLocation)
             }
-            if selector == nil {
-                field = try BenchmarkLayout.detect(item, at: itemLocation).field
-                selector = try FieldSelector(field)
-            }
-            guard let text = selector?.text(in: item) else {
-                throw RefineryError.input("item \(index + 1) of the array has no field '\(field)'", at: itemLocation)
-            }
-            add(benchmark: source.path, line: index + 1, text: text)
+            add(benchmark: source.path, line: index + 1, text: try fields.text(of: item, at: itemLocation))
         }
     }
 
