@@ -8,6 +8,16 @@ public struct RawLine: Sendable {
     public var bytes: Data
 }
 
+/// A decompressor fed a stream chunk by chunk: `decompress` returns what each chunk completes, `finish` checks that
+/// the stream ended whole.
+protocol StreamDecompressor: AnyObject {
+    func decompress(_ data: Data) throws -> Data
+    func finish() throws
+}
+
+extension ZstdDecompressor: StreamDecompressor {}
+extension GzipDecompressor: StreamDecompressor {}
+
 /// Reads a file line by line in bounded memory, transparently decompressing `.zst` and `.gz` files.
 ///
 /// Lines longer than `maxLineBytes` are reported as errors rather than buffered without bound.
@@ -25,14 +35,20 @@ public struct LineReader: Sequence {
     public var isCompressed: Bool { url.pathExtension.lowercased() == "zst" }
     public var isGzipped: Bool { url.pathExtension.lowercased() == "gz" }
 
+    /// The streaming decompressor the file's extension asks for, or nil for plain text.
+    func makeDecompressor() throws -> (any StreamDecompressor)? {
+        if isCompressed { return try ZstdDecompressor(name: displayName) }
+        if isGzipped { return try GzipDecompressor(name: displayName) }
+        return nil
+    }
+
     public func makeIterator() -> Iterator { Iterator(reader: self) }
 
     /// Iterates lines; each element is either a line or the error that ended the file.
     public struct Iterator: IteratorProtocol {
         let reader: LineReader
         private var handle: FileHandle?
-        private var decompressor: ZstdDecompressor?
-        private var gunzip: GzipDecompressor?
+        private var decompressor: (any StreamDecompressor)?
         private var buffer = [UInt8]()
         /// Index in `buffer` of the first byte not yet returned.
         private var cursor = 0
@@ -91,8 +107,7 @@ public struct LineReader: Sequence {
                 throw RefineryError.input("cannot open: \(error.localizedDescription)",
                                           at: SourceLocation(file: reader.displayName))
             }
-            if reader.isCompressed { decompressor = try ZstdDecompressor(name: reader.displayName) }
-            if reader.isGzipped { gunzip = try GzipDecompressor(name: reader.displayName) }
+            decompressor = try reader.makeDecompressor()
         }
 
         private mutating func takeLine(upTo end: Int, consumingNewline: Bool) -> RawLine {
@@ -121,13 +136,7 @@ public struct LineReader: Sequence {
                     try? handle.close()
                     self.handle = nil
                     if let decompressor { try decompressor.finish() }
-                    if let gunzip { try gunzip.finish() }
                     return nil
-                }
-                if let gunzip {
-                    let plain = try gunzip.decompress(chunk)
-                    if !plain.isEmpty { return plain }
-                    continue
                 }
                 guard let decompressor else { return chunk }
                 let plain = try decompressor.decompress(chunk)
